@@ -1,0 +1,33 @@
+using System.Text.Json;
+
+namespace SegLoop.Storage;
+
+public static class BlobStoreExtensions
+{
+    public static async Task PutBytesAsync(this IBlobStore store, string key, ReadOnlyMemory<byte> bytes,
+        string? contentType = null, CancellationToken cancellationToken = default)
+    {
+        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
+        await store.PutAsync(key, stream, contentType, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task<byte[]> GetBytesAsync(this IBlobStore store, string key, CancellationToken cancellationToken = default)
+    {
+        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    public static Task PutJsonAsync<T>(this IBlobStore store, string key, T value, JsonSerializerOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        store.PutBytesAsync(key, JsonSerializer.SerializeToUtf8Bytes(value, options ?? JsonDefaults.Options), "application/json", cancellationToken);
+
+    public static async Task<T> GetJsonAsync<T>(this IBlobStore store, string key, JsonSerializerOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var bytes = await store.GetBytesAsync(key, cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.Deserialize<T>(bytes, options ?? JsonDefaults.Options)
+               ?? throw new InvalidDataException($"Blob '{key}' holds JSON null, expected {typeof(T).Name}.");
+    }
+}
