@@ -114,21 +114,28 @@ public sealed class RleMask : IEquatable<RleMask>
     public byte[] Decode()
     {
         var mask = new byte[Height * Width];
-        long i = 0;
-        byte value = 0;
+        if (mask.Length == 0)
+            return mask;
+        long position = 0;
+        var set = false;
         foreach (var count in _counts)
         {
-            if (value != 0)
+            if (set)
             {
-                for (var j = i; j < i + count; j++)
+                var x = (int)(position / Height);
+                var y = (int)(position - (long)x * Height);
+                for (var k = 0u; k < count; k++)
                 {
-                    var x = (int)(j / Height);
-                    var y = (int)(j - (long)x * Height);
                     mask[y * Width + x] = 1;
+                    if (++y == Height)
+                    {
+                        y = 0;
+                        x++;
+                    }
                 }
             }
-            i += count;
-            value ^= 1;
+            position += count;
+            set = !set;
         }
         return mask;
     }
@@ -259,9 +266,10 @@ public sealed class RleMask : IEquatable<RleMask>
 
     public override string ToString() => $"RleMask {Height}x{Width}, {_counts.Length} runs, area {Area}";
 
+    // For counts this class produced itself, already known to sum to height x width.
     private RleMask(int height, int width, uint[] counts, bool validated)
     {
-        System.Diagnostics.Debug.Assert(validated);
+        _ = validated;
         Height = height;
         Width = width;
         _counts = counts;
