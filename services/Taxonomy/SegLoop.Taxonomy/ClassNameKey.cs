@@ -5,8 +5,8 @@ namespace SegLoop.Taxonomy;
 /// <summary>
 /// The matching rules for class names. Two names match when their keys are equal: case, spaces and
 /// punctuation are ignored (only letters and digits are kept, lower-cased). A name that does not match
-/// as written is tried again without a trailing "s", then without a trailing "es" (bicycles, buses, boxes);
-/// irregular plurals (people, knives) are synonyms in the taxonomy file.
+/// as written is tried again without a trailing "s" (bicycles), and without a trailing "es" after s, x, z,
+/// ch or sh (buses, boxes, glasses, brushes); irregular plurals (people, knives) are synonyms in the taxonomy file.
 /// </summary>
 public static class ClassNameKey
 {
@@ -33,8 +33,18 @@ public static class ClassNameKey
         // Keep a stem of at least three letters so "bus" is never tried as "bu".
         if (key.Length > 3 && key[^1] == 's' && key[^2] != 's')
             candidates.Add(key[..^1]);
-        if (key.Length > 4 && key.EndsWith("es", StringComparison.Ordinal))
+        if (key.Length > 4 && key.EndsWith("es", StringComparison.Ordinal) && EndsWithSibilant(key[..^2]))
             candidates.Add(key[..^2]);
         return candidates;
     }
+
+    /// <summary>The simplest singular of <paramref name="name"/>'s key: names with equal stems are the same name for the clash checks.</summary>
+    public static string Stem(string name)
+    {
+        var candidates = Candidates(name);
+        return candidates.Count == 0 ? "" : candidates[^1];
+    }
+
+    private static bool EndsWithSibilant(string stem) =>
+        stem[^1] is 's' or 'x' or 'z' || stem.EndsWith("ch", StringComparison.Ordinal) || stem.EndsWith("sh", StringComparison.Ordinal);
 }

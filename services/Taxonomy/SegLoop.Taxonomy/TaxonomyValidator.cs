@@ -12,7 +12,7 @@ internal static class TaxonomyValidator
             Error("no-classes", "the file defines no classes");
 
         var byId = new Dictionary<int, string>();
-        var nameOwner = new Dictionary<string, string>(StringComparer.Ordinal);
+        var nameOwner = new Dictionary<string, TaxonomyFileClass>(StringComparer.Ordinal);
         foreach (var c in file.Classes)
         {
             if (ClassNameKey.Of(c.Name).Length == 0)
@@ -22,35 +22,36 @@ internal static class TaxonomyValidator
             }
             if (!byId.TryAdd(c.Id, c.Name))
                 Error("duplicate-id", $"id {c.Id} is used by '{byId[c.Id]}' and '{c.Name}'");
-            var key = ClassNameKey.Of(c.Name);
-            if (!nameOwner.TryAdd(key, c.Name))
-                Error("duplicate-name", $"class names '{nameOwner[key]}' and '{c.Name}' are the same name once case, spacing and punctuation are ignored");
+            var key = ClassNameKey.Stem(c.Name);
+            if (!nameOwner.TryAdd(key, c))
+                Error("duplicate-name", $"class names '{nameOwner[key].Name}' and '{c.Name}' are the same name once case, spacing, punctuation and plurals are ignored");
             if (c.Background && c.Approved)
                 problems.Add(new(TaxonomyProblemSeverity.Warning, "background-approved",
                     $"class '{c.Name}' is both background and approved; background wins, so it is always dropped"));
         }
 
         // A synonym may not name another class, nor be claimed by two classes.
-        var synonymOwner = new Dictionary<string, (string Class, string Synonym)>(StringComparer.Ordinal);
+        var synonymOwner = new Dictionary<string, (TaxonomyFileClass Class, string Synonym)>(StringComparer.Ordinal);
         foreach (var c in file.Classes)
         {
             foreach (var synonym in c.Synonyms)
             {
-                var key = ClassNameKey.Of(synonym);
+                var key = ClassNameKey.Stem(synonym);
                 if (key.Length == 0)
                 {
                     Error("empty-name", $"class '{c.Name}' has a synonym with no letters or digits ('{synonym}')");
                     continue;
                 }
-                if (nameOwner.TryGetValue(key, out var named) && ClassNameKey.Of(named) != ClassNameKey.Of(c.Name))
-                    Error("synonym-clash", $"synonym '{synonym}' of '{c.Name}' is the name of class '{named}'");
-                if (synonymOwner.TryGetValue(key, out var owner) && owner.Class != c.Name)
-                    Error("synonym-clash", $"'{synonym}' is a synonym of both '{owner.Class}' ('{owner.Synonym}') and '{c.Name}'");
+                if (nameOwner.TryGetValue(key, out var named) && named != c)
+                    Error("synonym-clash", $"synonym '{synonym}' of '{c.Name}' is the name of class '{named.Name}'");
+                if (synonymOwner.TryGetValue(key, out var owner) && owner.Class != c)
+                    Error("synonym-clash", $"'{synonym}' is a synonym of both '{owner.Class.Name}' ('{owner.Synonym}') and '{c.Name}'");
                 else
-                    synonymOwner.TryAdd(key, (c.Name, synonym));
+                    synonymOwner.TryAdd(key, (c, synonym));
             }
         }
 
+        var nameKeys = file.Classes.Select(c => ClassNameKey.Of(c.Name)).ToHashSet(StringComparer.Ordinal);
         var scopes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var o in file.Overrides)
         {
@@ -69,9 +70,9 @@ internal static class TaxonomyValidator
             foreach (var (name, target) in o.Map)
             {
                 var targetKey = ClassNameKey.Of(target ?? "");
-                if (!nameOwner.ContainsKey(targetKey))
+                if (!nameKeys.Contains(targetKey))
                     Error("unknown-override-target", $"{scope} maps '{name}' to '{target}', which is not a class name");
-                var key = ClassNameKey.Of(name);
+                var key = ClassNameKey.Stem(name);
                 if (key.Length == 0)
                     Error("empty-name", $"{scope} maps a name with no letters or digits ('{name}')");
                 else if (mapped.TryGetValue(key, out var earlier) && ClassNameKey.Of(earlier.Target) != targetKey)

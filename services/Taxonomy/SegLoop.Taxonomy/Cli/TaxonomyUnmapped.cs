@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace SegLoop.Taxonomy.Cli;
 
 /// <summary>One unmapped name of one customer project, summed over its tasks.</summary>
-/// <param name="Name">The spellings seen that share one matching key (e.g. "Bike, bikes").</param>
+/// <param name="Name">The spellings seen that are one name once case, spacing, punctuation and simple plurals are ignored (e.g. "Bike, bikes").</param>
 public sealed record UnmappedRow(string Customer, string Project, string Name, int Count, int Tasks, IReadOnlyList<string> Suggestions);
 
 /// <summary>The aggregate, plus stored observations that could not be read (named by key).</summary>
@@ -48,7 +48,7 @@ public static class TaxonomyUnmapped
                 continue;
             foreach (var unmapped in observed.Classes)
             {
-                var groupKey = (observed.Customer, observed.Project, ClassNameKey.Of(unmapped.Name));
+                var groupKey = (observed.Customer, observed.Project, ClassNameKey.Stem(unmapped.Name));
                 if (!groups.TryGetValue(groupKey, out var group))
                     groups[groupKey] = group = new Group(unmapped.Suggestions);
                 group.Spellings.Add(unmapped.Name);
