@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Amazon.S3;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -22,19 +23,20 @@ public static class StorageServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>>(new SectionValidator<StorageOptions>(StorageOptions.SectionName, _ => true));
 
-        services.AddOptions<LocalStorageOptions>().BindConfiguration(LocalStorageOptions.SectionName).ValidateOnStart();
+        services.AddOptions<LocalStorageOptions>().Bind(configuration.GetSection(LocalStorageOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocalStorageOptions>>(sp =>
             new SectionValidator<LocalStorageOptions>(LocalStorageOptions.SectionName, _ => KindOf(sp) == StorageKind.Local));
 
-        services.AddOptions<S3StorageOptions>().BindConfiguration(S3StorageOptions.SectionName).ValidateOnStart();
+        services.AddOptions<S3StorageOptions>().Bind(configuration.GetSection(S3StorageOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<S3StorageOptions>>(sp =>
             new SectionValidator<S3StorageOptions>(S3StorageOptions.SectionName, _ => KindOf(sp) == StorageKind.S3));
 
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<S3StorageOptions>>().Value));
+        // TryAdd: a TimeProvider or IAmazonS3 registered before (tests, a host's own client) wins.
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<S3StorageOptions>>().Value));
         services.AddKeyedSingleton<ResiliencePipeline>(S3RetryPipeline.Key, (sp, _) =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(S3BlobStore));

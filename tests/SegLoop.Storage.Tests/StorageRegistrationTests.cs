@@ -108,6 +108,28 @@ public sealed class StorageRegistrationTests : IDisposable
     }
 
     [Fact]
+    public void AddBlobStore_ClientAndTimeProviderRegisteredBefore_AreKept()
+    {
+        var services = new ServiceCollection().AddLogging();
+        using var client = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("a", "b"),
+            new Amazon.S3.AmazonS3Config { ServiceURL = "http://127.0.0.1:9" });
+        var clock = new FixedTimeProvider();
+        services.AddSingleton<Amazon.S3.IAmazonS3>(client).AddSingleton<TimeProvider>(clock);
+        services.AddBlobStore(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Kind"] = "S3",
+            ["Storage:S3:Bucket"] = "b",
+        }).Build());
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Same(client, provider.GetRequiredService<Amazon.S3.IAmazonS3>());
+        Assert.Same(clock, provider.GetRequiredService<TimeProvider>());
+        Assert.IsType<S3BlobStore>(provider.GetRequiredService<IBlobStore>());
+    }
+
+    private sealed class FixedTimeProvider : TimeProvider;
+
+    [Fact]
     public void StaticCredentials_KeyFiles_ReadTrimmed()
     {
         var access = Path.Combine(_folder, "access");

@@ -42,11 +42,13 @@ public sealed class S3BlobStore : IBlobStore
 
         // Read up to the threshold; a stream that ends before it is one PutObject, anything else goes in parts.
         var threshold = (int)Math.Min(_options.MultipartThresholdBytes, Array.MaxLength);
-        var head = ArrayPool<byte>.Shared.Rent(threshold);
+        // A stream that knows its length and is small only needs a small buffer (most blobs are JSON documents).
+        var headSize = content.CanSeek && content.Length - content.Position < threshold ? (int)(content.Length - content.Position) + 1 : threshold;
+        var head = ArrayPool<byte>.Shared.Rent(headSize);
         try
         {
-            var headLength = await ReadFullyAsync(content, head.AsMemory(0, threshold), cancellationToken).ConfigureAwait(false);
-            if (headLength < threshold)
+            var headLength = await ReadFullyAsync(content, head.AsMemory(0, headSize), cancellationToken).ConfigureAwait(false);
+            if (headLength < headSize)
             {
                 await PutSingleAsync(key, head, headLength, contentType, cancellationToken).ConfigureAwait(false);
                 return;
