@@ -16,8 +16,11 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthcheck
+# The taxonomy file lives on a volume here (Taxonomy__Path); created owned by app so a fresh named
+# volume inherits that ownership.
+RUN mkdir -p /var/lib/segloop/taxonomy && chown -R app:app /var/lib/segloop
 ENV ASPNETCORE_HTTP_PORTS=8080 \
-    DOTNET_gcServer=0
+    Taxonomy__Path=/var/lib/segloop/taxonomy/taxonomy.json
 EXPOSE 8080
 # The image's built-in non-root user (uid 1654).
 USER app
