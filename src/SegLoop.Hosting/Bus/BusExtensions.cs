@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace SegLoop.Hosting.Bus;
+namespace SegLoop.Hosting;
 
 /// <summary>MassTransit with the transport, endpoint names, retry and error-queue policy every SegLoop process uses.</summary>
 public static class BusExtensions

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace SegLoop.Hosting.Bus;
+namespace SegLoop.Hosting;
 
 /// <summary>Which message transport a process uses (section <c>Bus</c>).</summary>
 public sealed class BusOptions : IValidatableObject
