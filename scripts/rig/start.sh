@@ -37,7 +37,7 @@ management.tcp.ip = 127.0.0.1
 management.tcp.port = $mgmt_port
 CONF
 rmq_env() {
-  env HOME="$rig/home" \
+  env HOME="$rig/home" ERL_CRASH_DUMP="$rig/log/erl_crash.dump" \
     RABBITMQ_NODENAME="$node" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$amqp_port" \
     RABBITMQ_DIST_PORT="$dist_port" ERL_EPMD_PORT="$epmd_port" ERL_EPMD_ADDRESS=127.0.0.1 \
     RABBITMQ_CONFIG_FILE="$rig/rabbitmq.conf" RABBITMQ_ADVANCED_CONFIG_FILE="$rig/advanced.config" \

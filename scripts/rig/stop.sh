@@ -9,7 +9,7 @@ rig="$root/.rig"
 if [ -f "$rig/rabbitmq.node" ]; then
   node="$(cat "$rig/rabbitmq.node")"
   epmd_port="$(cat "$rig/epmd.port" 2>/dev/null || echo 4369)"
-  HOME="$rig/home" ERL_EPMD_PORT="$epmd_port" RABBITMQ_NODENAME="$node" \
+  HOME="$rig/home" ERL_CRASH_DUMP="$rig/log/erl_crash.dump" ERL_EPMD_PORT="$epmd_port" RABBITMQ_NODENAME="$node" \
     timeout 30 /usr/lib/rabbitmq/bin/rabbitmqctl -n "$node" stop >/dev/null 2>&1 || true
 fi
 

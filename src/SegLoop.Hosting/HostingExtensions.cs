@@ -35,10 +35,12 @@ public static class HostingExtensions
         // The formatter is picked by Logging:Console:FormatterName (simple | json | systemd); only the
         // formatters' own settings are defaulted here, so configuration keeps the last word.
         builder.Logging.AddConsole();
+        // Without a FormatterName the console logger falls back to its legacy format and ignores the formatter options.
+        services.PostConfigure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         services.Configure<SimpleConsoleFormatterOptions>(o =>
         {
             o.SingleLine = true;
-            o.IncludeScopes = true;
+            o.IncludeScopes = false;
             o.TimestampFormat = "HH:mm:ss.fff ";
             o.UseUtcTimestamp = true;
         });
