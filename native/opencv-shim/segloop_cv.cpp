@@ -6,12 +6,17 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <csetjmp>
+#include <cstdio>  // jpeglib.h needs FILE
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <string>
 #include <vector>
+
+#include <jerror.h>
+#include <jpeglib.h>
 
 struct sl_mat {
     cv::Mat m;
@@ -188,6 +193,93 @@ void check_encodable(const cv::Mat& m) {
         fail(SL_E_ARGUMENT, "only 8-bit images with 1, 3 or 4 channels can be encoded");
 }
 
+
+// ---- strict JPEG decoding ------------------------------------------------------------------------------
+// cv::imdecode lets libjpeg *warn* about corrupt or missing scan data and returns a grey-filled image
+// (a header that claims a larger size than its data decodes "successfully"). We decode JPEGs with the
+// same libjpeg(-turbo) OpenCV uses, but turn the warnings that mean lost pixels into errors. CMYK/YCCK
+// files, which libjpeg cannot convert to BGR, go through cv::imdecode.
+// No C++ object with a destructor lives in a frame that longjmp crosses.
+
+struct strict_jpeg_error {
+    jpeg_error_mgr pub;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+};
+
+[[noreturn]] void strict_error_exit(j_common_ptr cinfo) {
+    auto* err = reinterpret_cast<strict_jpeg_error*>(cinfo->err);
+    cinfo->err->format_message(cinfo, err->message);
+    longjmp(err->jump, 1);
+}
+
+void strict_emit_message(j_common_ptr cinfo, int level) {
+    if (level >= 0) return;  // trace messages
+    switch (cinfo->err->msg_code) {
+        case JWRN_BOGUS_PROGRESSION:
+        case JWRN_HIT_MARKER:
+        case JWRN_HUFF_BAD_CODE:
+        case JWRN_JPEG_EOF:
+        case JWRN_MUST_RESYNC:
+        case JWRN_NOT_SEQUENTIAL:
+            strict_error_exit(cinfo);  // pixels were lost: fail
+        default:
+            cinfo->err->num_warnings++;  // metadata oddities (extraneous bytes, odd JFIF/ICC): tolerate
+    }
+}
+
+enum jpeg_result { JPEG_OK = 0, JPEG_FAILED = 1, JPEG_USE_OPENCV = 2, JPEG_NO_MEMORY = 3 };
+
+int decode_jpeg_strict(const uint8_t* data, size_t length, int mode, cv::Mat* out, char* message) {
+    jpeg_decompress_struct cinfo;
+    strict_jpeg_error err;
+    cinfo.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = strict_error_exit;
+    err.pub.emit_message = strict_emit_message;
+    err.message[0] = 0;
+    if (setjmp(err.jump)) {
+        std::snprintf(message, JMSG_LENGTH_MAX, "%s", err.message);
+        jpeg_destroy_decompress(&cinfo);
+        return JPEG_FAILED;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(length));
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        jpeg_destroy_decompress(&cinfo);
+        return JPEG_USE_OPENCV;
+    }
+    const bool gray = mode == SL_DECODE_GRAYSCALE || (mode == SL_DECODE_UNCHANGED && cinfo.num_components == 1);
+    cinfo.out_color_space = gray ? JCS_GRAYSCALE : JCS_EXT_BGR;
+    jpeg_start_decompress(&cinfo);
+    try {
+        out->create(int(cinfo.output_height), int(cinfo.output_width), gray ? CV_8UC1 : CV_8UC3);
+    } catch (...) {
+        jpeg_destroy_decompress(&cinfo);
+        return JPEG_NO_MEMORY;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = out->ptr(int(cinfo.output_scanline));
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    return JPEG_OK;
+}
+
+cv::Mat decode_jpeg(const uint8_t* data, size_t length, int mode, int opencv_flags) {
+    cv::Mat m;
+    char message[JMSG_LENGTH_MAX] = {0};
+    switch (decode_jpeg_strict(data, length, mode, &m, message)) {
+        case JPEG_OK: return m;
+        case JPEG_FAILED: fail(SL_E_DECODE, std::string("JPEG data is corrupt: ") + message);
+        case JPEG_NO_MEMORY: throw std::bad_alloc();
+        default: break;
+    }
+    const cv::Mat buffer(1, int(std::min<size_t>(length, INT32_MAX)), CV_8UC1, const_cast<uint8_t*>(data));
+    return cv::imdecode(buffer, opencv_flags);
+}
+
 }  // namespace
 
 extern "C" {
@@ -255,8 +347,13 @@ int sl_decode(const uint8_t* data, size_t length, int mode, int64_t max_pixels, 
         if (h.format == SL_FORMAT_PNG) check_png_complete(data, length);
         else check_jpeg_complete(data, length, h.jpeg_scan_start);
 
-        const cv::Mat buffer(1, int(std::min<size_t>(length, INT32_MAX)), CV_8UC1, const_cast<uint8_t*>(data));
-        cv::Mat m = cv::imdecode(buffer, flags);
+        cv::Mat m;
+        if (h.format == SL_FORMAT_JPEG) {
+            m = decode_jpeg(data, length, mode, flags);
+        } else {
+            const cv::Mat buffer(1, int(std::min<size_t>(length, INT32_MAX)), CV_8UC1, const_cast<uint8_t*>(data));
+            m = cv::imdecode(buffer, flags);
+        }
         if (m.empty())
             fail(SL_E_DECODE, std::string(h.format == SL_FORMAT_PNG ? "PNG" : "JPEG") + " data is corrupt: the decoder rejected it");
         if (m.cols != h.width || m.rows != h.height)

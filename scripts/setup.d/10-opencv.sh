@@ -4,7 +4,7 @@
 set -euo pipefail
 root="${SEGLOOP_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
-packages=(cmake g++ libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev)
+packages=(cmake g++ libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
