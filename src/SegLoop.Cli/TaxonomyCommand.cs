@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using SegLoop.Storage;
+using SegLoop.Taxonomy.Cli;
+using Spectre.Console;
+
+namespace SegLoop.Cli;
+
+/// <summary><c>segloop taxonomy unmapped|check</c>: what nobody has mapped yet, and whether a taxonomy file is sound.</summary>
+public static class TaxonomyCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("taxonomy", "Inspect the common taxonomy and the class names nobody has mapped yet.");
+        command.Subcommands.Add(Unmapped());
+        command.Subcommands.Add(Check());
+        return command;
+    }
+
+    private static Command Unmapped()
+    {
+        var data = CliOptions.Data();
+        var customer = new Option<string?>("--customer") { Description = "Only this customer." };
+        var project = new Option<string?>("--project") { Description = "Only this project." };
+        var command = new Command("unmapped", "Table of unmapped class names with counts and suggested common classes.") { data, customer, project };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var services = CliConfiguration.StorageServices(CliConfiguration.Build(parse.GetValue(data)?.FullName));
+            return await TaxonomyUnmapped.RunAsync(services.GetRequiredService<IBlobStore>(), AnsiConsole.Console,
+                parse.GetValue(customer), parse.GetValue(project), cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command Check()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The taxonomy YAML to check." };
+        var command = new Command("check", "Check a taxonomy file: duplicate names, synonym clashes, overrides pointing at unknown classes.") { file };
+        command.SetAction(parse => TaxonomyCheck.Run(parse.GetValue(file)!.FullName, AnsiConsole.Console));
+        return command;
+    }
+}
