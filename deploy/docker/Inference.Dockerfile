@@ -49,7 +49,7 @@ COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthchec
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     LD_LIBRARY_PATH=/app:/opt/onnxruntime/lib \
     ModelRuntime__LibraryPath=/opt/onnxruntime/lib/libonnxruntime.so.1 \
-    ModelRuntime__UseCuda=false
+    ModelRuntime__ExecutionProvider=Cpu
 EXPOSE 8080
 # The image's built-in non-root user (uid 1654).
 USER app

@@ -64,7 +64,7 @@ ENV DOTNET_RUNNING_IN_CONTAINER=true \
     ASPNETCORE_HTTP_PORTS=8080 \
     LD_LIBRARY_PATH=/app:/opt/onnxruntime/lib \
     ModelRuntime__LibraryPath=/opt/onnxruntime/lib/libonnxruntime.so.1 \
-    ModelRuntime__UseCuda=true \
+    ModelRuntime__ExecutionProvider=Cuda \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 EXPOSE 8080

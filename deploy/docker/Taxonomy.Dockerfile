@@ -20,7 +20,7 @@ COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthchec
 # volume inherits that ownership.
 RUN mkdir -p /var/lib/segloop/taxonomy && chown -R app:app /var/lib/segloop
 ENV ASPNETCORE_HTTP_PORTS=8080 \
-    Taxonomy__Path=/var/lib/segloop/taxonomy/taxonomy.json
+    Taxonomy__Path=/var/lib/segloop/taxonomy/taxonomy.yaml
 EXPOSE 8080
 # The image's built-in non-root user (uid 1654).
 USER app

@@ -77,7 +77,7 @@ public sealed partial class DockerfileTests
 
         Assert.Matches(@"FROM nvidia/cuda:12\.[0-9.]+-cudnn-runtime-ubuntu24\.04", text);
         Assert.Contains("onnxruntime-linux-x64-gpu-${ONNXRUNTIME_VERSION}.tgz", text, StringComparison.Ordinal);
-        Assert.Contains("ModelRuntime__UseCuda=true", text, StringComparison.Ordinal);
+        Assert.Contains("ModelRuntime__ExecutionProvider=Cuda", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,14 +25,14 @@ internal static partial class SettingsCatalog
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "Bus__Transport", "Bus__RabbitMq__Host", "Bus__RabbitMq__Port", "Bus__RabbitMq__VirtualHost",
         "Bus__RabbitMq__Username", "Bus__RabbitMq__Password", "Bus__RabbitMq__PasswordFile",
-        "Bus__PrefetchCount", "Bus__Retry__Intervals",
+        "Bus__PrefetchCount",
         "Storage__Kind", "Storage__Local__Root", "Storage__S3__Bucket", "Storage__S3__ServiceUrl",
         "Storage__S3__Region", "Storage__S3__ForcePathStyle", "Storage__S3__AccessKey", "Storage__S3__SecretKey",
         "Storage__S3__AccessKeyFile", "Storage__S3__SecretKeyFile", "Storage__S3__MultipartThresholdBytes",
         "Storage__S3__PartSizeBytes", "Storage__S3__CreateBucketIfMissing",
         "Taxonomy__Path",
         "Ingest__Webhook__Secret", "Ingest__Webhook__SecretFile",
-        "ModelRuntime__LibraryPath", "ModelRuntime__UseCuda",
+        "ModelRuntime__LibraryPath", "ModelRuntime__ExecutionProvider",
     ];
 
     /// <summary>(options type, env-var key, whether the property is a collection) for every options class found.</summary>
@@ -75,8 +75,10 @@ internal static partial class SettingsCatalog
             }
             else if (propertyType != typeof(string) && typeof(IEnumerable).IsAssignableFrom(propertyType))
             {
-                // Arrays and lists bind from Key__0, Key__1...; a getter-only list is filled in place.
-                yield return (key, true);
+                // Arrays and lists bind from Key__0, Key__1...; a getter-only list is filled in place, but a
+                // getter-only read-only view (a computed property) is not configuration at all.
+                if (settable || typeof(IList).IsAssignableFrom(propertyType) || IsMutableGenericCollection(propertyType))
+                    yield return (key, true);
             }
             else if (propertyType.IsClass || (propertyType.IsValueType && !propertyType.IsPrimitive))
             {
@@ -85,6 +87,9 @@ internal static partial class SettingsCatalog
             }
         }
     }
+
+    private static bool IsMutableGenericCollection(Type type) =>
+        !type.IsArray && type.GetInterfaces().Append(type).Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(ICollection<>));
 
     private static bool IsScalar(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal)
