@@ -31,6 +31,26 @@ public static class BlobKey
         return key;
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidBlobKeyException"/> when no valid key could start with <paramref name="prefix"/>
+    /// (traversal, absolute path, control characters, backslashes). The empty prefix lists everything.
+    /// </summary>
+    public static string ValidatePrefix(string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix))
+            return "";
+        try
+        {
+            // A prefix is usable when the shortest key that extends it is a valid key.
+            Validate(prefix + "x");
+        }
+        catch (InvalidBlobKeyException e)
+        {
+            throw new InvalidBlobKeyException(prefix, e.Problem.Replace("the key", "the prefix", StringComparison.Ordinal));
+        }
+        return prefix;
+    }
+
     /// <summary>Joins segments with '/', validating the result.</summary>
     public static string Combine(params string[] segments) => Validate(string.Join('/', segments));
 }

@@ -6,6 +6,9 @@ public sealed class InvalidBlobKeyException(string key, string problem)
 {
     public string Key { get; } = key;
 
+    /// <summary>The rule the key broke, without the key.</summary>
+    public string Problem { get; } = problem;
+
     private static string Printable(string key) =>
         string.Concat(key.Select(c => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString()));
 }

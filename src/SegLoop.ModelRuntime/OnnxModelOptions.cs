@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SegLoop.ModelRuntime;
+
+/// <summary>Settings for loading ONNX models (section "ModelRuntime").</summary>
+public sealed class OnnxModelOptions
+{
+    public const string SectionName = "ModelRuntime";
+
+    /// <summary>
+    /// Path of libonnxruntime.so. Empty: SEGLOOP_ONNXRUNTIME_PATH, else the CPU build copied beside the binaries by
+    /// the build (fetched by ./scripts/setup.sh). Point it at a GPU build to use CUDA.
+    /// </summary>
+    public string? LibraryPath { get; set; }
+
+    /// <summary>Threads used inside one operator; 0 lets ONNX Runtime choose (one per physical core).</summary>
+    [Range(0, 1024)]
+    public int IntraOpThreads { get; set; }
+
+    public GraphOptimization GraphOptimization { get; set; } = GraphOptimization.All;
+
+    /// <summary>Requested execution provider. CUDA falls back to CPU, with one log line, when it cannot be used.</summary>
+    public ExecutionProviderKind ExecutionProvider { get; set; } = ExecutionProviderKind.Cpu;
+
+    [Range(0, 64)]
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Minimum severity ONNX Runtime itself logs (to stderr); fixed by the first model a process loads.</summary>
+    public OnnxLogLevel LogLevel { get; set; } = OnnxLogLevel.Warning;
+}
+
+/// <summary>GraphOptimizationLevel in onnxruntime_c_api.h.</summary>
+public enum GraphOptimization
+{
+    None = 0,
+    Basic = 1,
+    Extended = 2,
+    All = 99,
+}
+
+public enum ExecutionProviderKind
+{
+    Cpu,
+    Cuda,
+}
+
+/// <summary>OrtLoggingLevel in onnxruntime_c_api.h.</summary>
+public enum OnnxLogLevel
+{
+    Verbose = 0,
+    Info = 1,
+    Warning = 2,
+    Error = 3,
+    Fatal = 4,
+}
