@@ -1,6 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SegLoop.Ingest;
+using SegLoop.Storage;
 
 namespace SegLoop.Cli;
 
@@ -11,15 +13,13 @@ namespace SegLoop.Cli;
 public static class EmbeddedServices
 {
     /// <summary>Names shown at start-up, in loop order.</summary>
-    public static readonly IReadOnlyList<string> Names = [];
+    public static readonly IReadOnlyList<string> Names = ["ingest"];
 
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
-        // TODO(lead): replace with services.AddBlobStore(configuration) from SegLoop.Storage when it lands
-        // (the configuration already says Storage:Kind=Local, Storage:Local:Root=<--data>), then delete InterimLocalBlobStore.cs.
-        services.AddSingleton<SegLoop.Storage.IBlobStore>(new InterimLocalBlobStore(configuration["Storage:Local:Root"]!));
+        services.AddBlobStore(configuration);
 
-        // services.AddIngest(configuration);
+        services.AddIngest(configuration);
         // services.AddTaxonomy(configuration);
         // services.AddCropBuilder(configuration);
         // services.AddInference(configuration);
@@ -27,7 +27,7 @@ public static class EmbeddedServices
 
     public static void AddConsumers(IBusRegistrationConfigurator bus)
     {
-        // bus.AddIngestConsumers();
+        bus.AddIngestConsumers();
         // bus.AddTaxonomyConsumers();
         // bus.AddCropBuilderConsumers();
         // bus.AddInferenceConsumers();

@@ -61,50 +61,50 @@ public sealed class BadInputTests(ITestOutputHelper output)
     {
         byte[] Json(object o) => JsonSerializer.SerializeToUtf8Bytes(o, PayloadJson.Options);
         var jpeg = TestImages.RealJpeg();
-        yield return new("missing task id", "processor", RejectionCodes.MissingField, Processor(Good() with { TaskId = null }));
+        yield return new("missing task id", "bus (IngestProcessor)", RejectionCodes.MissingField, Processor(Good() with { TaskId = null }));
         yield return new("missing customer", "webhook", RejectionCodes.MissingField, Webhook(Json(Good() with { Customer = " " })));
         yield return new("control character in project", "webhook", RejectionCodes.InvalidField, Webhook(Json(Good() with { Project = "roads\u0007" })));
-        yield return new("control character in class name", "processor", RejectionCodes.InvalidClassName,
+        yield return new("control character in class name", "bus (IngestProcessor)", RejectionCodes.InvalidClassName,
             Processor(Good(Square with { ClassName = "car\u0000" })));
         yield return new("image key with ../ traversal", "webhook", RejectionCodes.UnsafeKey, Webhook(Json(Good() with { Image = "uploads/../../etc/passwd" })));
-        yield return new("absolute image key", "processor", RejectionCodes.UnsafeKey, Processor(Good() with { Image = "/etc/passwd" }));
+        yield return new("absolute image key", "bus (IngestProcessor)", RejectionCodes.UnsafeKey, Processor(Good() with { Image = "/etc/passwd" }));
         yield return new("mask key with traversal", "webhook", RejectionCodes.UnsafeKey,
             Webhook(Json(Good(new PayloadInstance { Id = "m", ClassName = "car", MaskKey = "masks/../../x.png" }))));
         yield return new("image URL while URLs are disabled", "webhook", RejectionCodes.ImageUrlsDisabled, Webhook(Json(Good() with { Image = "https://example.com/a.jpg" })));
-        yield return new("image key not in storage", "processor", RejectionCodes.ImageNotFound, Processor(Good() with { Image = "uploads/acme/missing.png" }));
-        yield return new("zero-byte image", "processor", RejectionCodes.ImageUnreadable, ProcessorWithImage([]));
-        yield return new("truncated JPEG (first half of a COCO image)", "processor", RejectionCodes.ImageUnreadable, ProcessorWithImage(jpeg[..(jpeg.Length / 2)]));
-        yield return new("not an image (text)", "processor", RejectionCodes.ImageUnreadable, ProcessorWithImage(Encoding.UTF8.GetBytes("hello, not a picture")));
-        yield return new("decompression bomb (PNG header claims 60000x60000)", "processor", RejectionCodes.ImageTooLarge, ProcessorWithImage(TestImages.PngClaiming(60000, 60000)));
-        yield return new("declared size differs from the image", "processor", RejectionCodes.ImageSizeMismatch, Processor(Good() with { Width = 640, Height = 480 }));
+        yield return new("image key not in storage", "bus (IngestProcessor)", RejectionCodes.ImageNotFound, Processor(Good() with { Image = "uploads/acme/missing.png" }));
+        yield return new("zero-byte image", "bus (IngestProcessor)", RejectionCodes.ImageUnreadable, ProcessorWithImage([]));
+        yield return new("truncated JPEG (first half of a COCO image)", "bus (IngestProcessor)", RejectionCodes.ImageUnreadable, ProcessorWithImage(jpeg[..(jpeg.Length / 2)]));
+        yield return new("not an image (text)", "bus (IngestProcessor)", RejectionCodes.ImageUnreadable, ProcessorWithImage(Encoding.UTF8.GetBytes("hello, not a picture")));
+        yield return new("decompression bomb (PNG header claims 60000x60000)", "bus (IngestProcessor)", RejectionCodes.ImageTooLarge, ProcessorWithImage(TestImages.PngClaiming(60000, 60000)));
+        yield return new("declared size differs from the image", "bus (IngestProcessor)", RejectionCodes.ImageSizeMismatch, Processor(Good() with { Width = 640, Height = 480 }));
         yield return new("polygon with 2 points", "webhook", RejectionCodes.PolygonTooFewPoints,
             Webhook(Json(Good(Square with { Polygons = [[1, 1, 5, 5]] }))));
-        yield return new("polygon with an odd coordinate count", "processor", RejectionCodes.PolygonMalformed,
+        yield return new("polygon with an odd coordinate count", "bus (IngestProcessor)", RejectionCodes.PolygonMalformed,
             Processor(Good(Square with { Polygons = [[1, 1, 5, 5, 9]] })));
         yield return new("NaN coordinate (JSON \"NaN\")", "webhook", RejectionCodes.NonFiniteCoordinates,
             Webhook(Encoding.UTF8.GetBytes("""{"taskId":"t","customer":"c","project":"p","domain":"d","image":"uploads/a.png","instances":[{"id":1,"className":"car","polygons":[[1,1,"NaN",5,9,9]]}]}""")));
-        yield return new("infinite coordinate", "processor", RejectionCodes.NonFiniteCoordinates,
+        yield return new("infinite coordinate", "bus (IngestProcessor)", RejectionCodes.NonFiniteCoordinates,
             Processor(Good(Square with { Polygons = [[1, 1, double.PositiveInfinity, 5, 9, 9]] })));
-        yield return new("coordinates far outside the image", "processor", RejectionCodes.CoordinatesOutOfBounds,
+        yield return new("coordinates far outside the image", "bus (IngestProcessor)", RejectionCodes.CoordinatesOutOfBounds,
             Processor(Good(Square with { Polygons = [[10, 10, 500, 10, 30, 30]] })));
         yield return new("RLE counts not summing to h x w", "webhook", RejectionCodes.RleCountsMismatch,
             Webhook(Json(Good(new PayloadInstance { Id = "r", ClassName = "car", Rle = Rle(H, W, new[] { 10, 5, 7 }) }))));
-        yield return new("RLE size differing from the image", "processor", RejectionCodes.RleSizeMismatch,
+        yield return new("RLE size differing from the image", "bus (IngestProcessor)", RejectionCodes.RleSizeMismatch,
             Processor(Good(new PayloadInstance { Id = "r", ClassName = "car", Rle = Rle(10, 10, new[] { 50, 50 }) })));
-        yield return new("RLE counts string with invalid characters", "processor", RejectionCodes.RleMalformed,
+        yield return new("RLE counts string with invalid characters", "bus (IngestProcessor)", RejectionCodes.RleMalformed,
             Processor(Good(new PayloadInstance { Id = "r", ClassName = "car", Rle = Rle(H, W, "~~~~") })));
-        yield return new("RLE counts given as an object", "processor", RejectionCodes.UnknownMaskFormat,
+        yield return new("RLE counts given as an object", "bus (IngestProcessor)", RejectionCodes.UnknownMaskFormat,
             Processor(Good(new PayloadInstance { Id = "r", ClassName = "car", Rle = Rle(H, W, new { a = 1 }) })));
         yield return new("instance with no mask at all", "webhook", RejectionCodes.UnknownMaskFormat,
             Webhook(Json(Good(new PayloadInstance { Id = "x", ClassName = "car" }))));
-        yield return new("duplicate instance ids", "processor", RejectionCodes.DuplicateInstanceId, Processor(Good(Square, Square)));
-        yield return new("degenerate polygon (zero area)", "processor", RejectionCodes.EmptyMask,
+        yield return new("duplicate instance ids", "bus (IngestProcessor)", RejectionCodes.DuplicateInstanceId, Processor(Good(Square, Square)));
+        yield return new("degenerate polygon (zero area)", "bus (IngestProcessor)", RejectionCodes.EmptyMask,
             Processor(Good(Square with { Polygons = [[10, 10, 20, 10, 30, 10]] })));
-        yield return new("all-zero RLE", "processor", RejectionCodes.EmptyMask,
+        yield return new("all-zero RLE", "bus (IngestProcessor)", RejectionCodes.EmptyMask,
             Processor(Good(new PayloadInstance { Id = "r", ClassName = "car", Rle = Rle(H, W, new[] { W * H }) })));
-        yield return new("mask PNG key not in storage", "processor", RejectionCodes.MaskNotFound,
+        yield return new("mask PNG key not in storage", "bus (IngestProcessor)", RejectionCodes.MaskNotFound,
             Processor(Good(new PayloadInstance { Id = "m", ClassName = "car", MaskKey = "masks/nope.png" })));
-        yield return new("mask PNG of another size", "processor", RejectionCodes.MaskSizeMismatch, async f =>
+        yield return new("mask PNG of another size", "bus (IngestProcessor)", RejectionCodes.MaskSizeMismatch, async f =>
         {
             await f.Host.Store.PutBytesAsync("masks/small.png", TestImages.MaskPng(10, 10, 2, 2, 8, 8));
             return await Processor(Good(new PayloadInstance { Id = "m", ClassName = "car", MaskKey = "masks/small.png" }))(f);

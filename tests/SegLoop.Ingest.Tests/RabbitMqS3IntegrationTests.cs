@@ -99,6 +99,15 @@ public sealed class RabbitMqS3IntegrationTests(ITestOutputHelper output)
             var vocCoco = CocoDataset.Parse(await File.ReadAllTextAsync(SharedData.Path("voc-labelme", "coco", "annotations.json")));
             Assert.Equal(12, vocSummary.AcceptedInstances);
             Assert.Equal(vocCoco.Annotations.Count, vocSummary.AcceptedInstances);
+            foreach (var image in vocCoco.Images)
+            {
+                // Majority class under each object's pixels gives the classes labelme's own COCO export names.
+                var stem = Path.GetFileNameWithoutExtension(image.FileName);
+                var document = await store.GetJsonAsync<AnnotationDocument>(AnnotationKeys.Ingested(customer, "voc", stem));
+                var expectedClasses = vocCoco.Annotations.Where(a => a.ImageId == image.Id)
+                    .Select(a => vocCoco.Categories.Single(c => c.Id == a.CategoryId).Name).Order(StringComparer.Ordinal);
+                Assert.Equal(expectedClasses, document.Instances.Select(i => i.ClassName).Order(StringComparer.Ordinal));
+            }
 
             // CamVid: 30 frames; instances = 8-connected regions per class, void excluded, counted here by flood fill.
             var camvid = LabelMapImporter.Load(SharedData.Path("camvid-dev", "images"), SharedData.Path("camvid-dev", "labels"),
