@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SegLoop.Ingest;
 using SegLoop.Storage;
 using SegLoop.Taxonomy;
 
@@ -13,13 +14,13 @@ namespace SegLoop.Cli;
 public static class EmbeddedServices
 {
     /// <summary>Names shown at start-up, in loop order.</summary>
-    public static readonly IReadOnlyList<string> Names = ["taxonomy"];
+    public static readonly IReadOnlyList<string> Names = ["ingest", "taxonomy"];
 
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddBlobStore(configuration);
 
-        // services.AddIngest(configuration);
+        services.AddIngest(configuration);
         services.AddTaxonomy(configuration);
         // services.AddCropBuilder(configuration);
         // services.AddInference(configuration);
@@ -27,7 +28,7 @@ public static class EmbeddedServices
 
     public static void AddConsumers(IBusRegistrationConfigurator bus)
     {
-        // bus.AddIngestConsumers();
+        bus.AddIngestConsumers();
         bus.AddTaxonomyConsumers();
         // bus.AddCropBuilderConsumers();
         // bus.AddInferenceConsumers();

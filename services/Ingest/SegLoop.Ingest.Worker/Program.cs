@@ -1,13 +1,14 @@
 using SegLoop.Hosting;
+using SegLoop.Ingest;
+using SegLoop.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSegLoopDefaults("ingest");
-// TODO(lead): builder.Services.AddIngest(builder.Configuration); when SegLoop.Ingest lands.
-builder.AddSegLoopBus(bus =>
-{
-    // TODO(lead): bus.AddIngestConsumers();
-});
+builder.Services.AddBlobStore(builder.Configuration);
+builder.Services.AddIngest(builder.Configuration);
+builder.AddSegLoopBus(bus => bus.AddIngestConsumers());
 
 var app = builder.Build();
 app.MapSegLoopDefaults();
+app.MapIngestWebhook();
 app.Run();

@@ -150,6 +150,16 @@ public sealed class RleMask : IEquatable<RleMask>
         return new RleMask(height, width, RleString.Decode(counts));
     }
 
+    /// <summary>
+    /// The run lengths a compressed counts string holds, without checking their total against a size (so a caller
+    /// can tell a malformed string from one whose counts do not sum to height x width).
+    /// </summary>
+    public static uint[] ParseCompressedCounts(string counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        return RleString.Decode(counts);
+    }
+
     /// <summary>Reads uncompressed counts as COCO json writes them for <c>iscrowd</c> annotations.</summary>
     public static RleMask FromUncompressedCounts(int height, int width, IReadOnlyList<long> counts)
     {

@@ -1,0 +1,60 @@
+using MassTransit;
+using SegLoop.Contracts;
+
+namespace SegLoop.Ingest.Import;
+
+/// <summary>What a bulk import did.</summary>
+public sealed record IngestSummary
+{
+    public int Accepted { get; init; }
+    public int Rejected { get; init; }
+    public int AcceptedInstances { get; init; }
+
+    /// <summary>Rejected tasks by reason code (a task with two codes counts under both).</summary>
+    public IReadOnlyDictionary<string, int> RejectedByReason { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Tasks that failed with an error that is not a rejection (e.g. storage unreachable), with the message.</summary>
+    public IReadOnlyList<(string TaskId, string Error)> Failed { get; init; } = [];
+
+    public IReadOnlyList<IngestOutcome> Outcomes { get; init; } = [];
+}
+
+/// <summary>Runs an importer's tasks through <see cref="IngestProcessor"/> one by one and publishes each outcome; one item's failure never stops the rest.</summary>
+public sealed class IngestBatch(IngestProcessor processor, IPublishEndpoint publish)
+{
+    public async Task<IngestSummary> RunAsync(IEnumerable<IngestRequest> requests, Action<IngestRequest, IngestOutcome?>? onItem,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var outcomes = new List<IngestOutcome>();
+        var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var failed = new List<(string, string)>();
+        foreach (var request in requests)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            IngestOutcome? outcome = null;
+            try
+            {
+                outcome = await processor.ProcessAsync(request, cancellationToken).ConfigureAwait(false);
+                await publish.Publish(outcome.Message, outcome.Message.GetType(), cancellationToken).ConfigureAwait(false);
+                outcomes.Add(outcome);
+                foreach (var code in outcome.Rejected?.Reasons.Select(r => r.Code).Distinct() ?? [])
+                    byReason[code] = byReason.GetValueOrDefault(code) + 1;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed.Add((request.Payload.TaskId ?? "(none)", e.Message));
+            }
+            onItem?.Invoke(request, outcome);
+        }
+        return new IngestSummary
+        {
+            Accepted = outcomes.Count(o => o.Accepted),
+            Rejected = outcomes.Count(o => !o.Accepted),
+            AcceptedInstances = outcomes.Sum(o => o.Ingested?.InstanceCount ?? 0),
+            RejectedByReason = byReason,
+            Failed = failed,
+            Outcomes = outcomes,
+        };
+    }
+}

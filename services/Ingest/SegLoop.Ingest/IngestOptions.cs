@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SegLoop.Ingest;
+
+/// <summary>Settings under <c>Ingest</c>.</summary>
+public sealed class IngestOptions
+{
+    public const string SectionName = "Ingest";
+
+    /// <summary>Ingest:MaxImagePixels: width x height above which an image is refused before decoding (decompression bombs).</summary>
+    [Range(1, 1_000_000_000)]
+    public long MaxImagePixels { get; set; } = 100_000_000;
+
+    /// <summary>Ingest:MaxImageBytes: largest encoded image read from storage or a URL.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxImageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Ingest:OutOfBoundsMargin: polygon vertices may lie this fraction of the width/height outside the image (they are clipped); further is refused.</summary>
+    [Range(0.0, 10.0)]
+    public double OutOfBoundsMargin { get; set; } = 0.1;
+
+    /// <summary>Ingest:AllowImageUrls: fetch http(s) image URLs. Off by default: tasks then name storage keys.</summary>
+    public bool AllowImageUrls { get; set; }
+
+    /// <summary>Ingest:ImageUrlTimeout: time limit of one image download.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ImageUrlTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Ingest:MaxInstances: most instances one task may hold.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxInstances { get; set; } = 10_000;
+
+    public WebhookOptions Webhook { get; set; } = new();
+}
+
+/// <summary>Settings under <c>Ingest:Webhook</c>.</summary>
+public sealed class WebhookOptions : IValidatableObject
+{
+    /// <summary>The shared secret callers send in <c>X-SegLoop-Secret</c>.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>A file holding the secret (a mounted secret); surrounding whitespace is ignored.</summary>
+    public string? SecretFile { get; set; }
+
+    /// <summary>Ingest:Webhook:MaxBodyBytes: larger bodies are answered 413.</summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    public const int MinSecretLength = 16;
+
+    /// <summary>The configured secret (the file's content wins), or null when none is set.</summary>
+    public string? ResolveSecret() =>
+        !string.IsNullOrWhiteSpace(SecretFile) ? File.ReadAllText(SecretFile).Trim()
+        : string.IsNullOrEmpty(Secret) ? null : Secret;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(Secret) && !string.IsNullOrEmpty(SecretFile))
+            yield return new ValidationResult("set Secret or SecretFile, not both.", [nameof(Secret)]);
+        if (!string.IsNullOrEmpty(SecretFile) && !File.Exists(SecretFile))
+            yield return new ValidationResult($"the secret file '{SecretFile}' does not exist.", [nameof(SecretFile)]);
+        if (!string.IsNullOrEmpty(Secret) && Secret.Length < MinSecretLength)
+            yield return new ValidationResult($"the secret must be at least {MinSecretLength} characters.", [nameof(Secret)]);
+    }
+}

@@ -1,0 +1,272 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SegLoop.Annotations;
+using SegLoop.Contracts;
+using SegLoop.Storage;
+using SegLoop.Vision;
+using SegLoop.Vision.Coco;
+using static SegLoop.Ingest.RejectionCodes;
+
+namespace SegLoop.Ingest;
+
+/// <summary>
+/// The one validation and normalisation pipeline every entry point uses (webhook consumer, CLI importers):
+/// checks a task, reads and decodes its image, turns every instance into an RLE in image coordinates and
+/// stores the image and the canonical <see cref="AnnotationDocument"/> under deterministic keys, so the same
+/// task again rewrites the same bytes. A bad task is an outcome (<see cref="AnnotationRejected"/> naming every
+/// reason), not an exception; storage failures other than a missing input do throw.
+/// </summary>
+public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> options, IHttpClientFactory httpClients, ILogger<IngestProcessor> logger)
+{
+    public const string HttpClientName = "segloop-ingest-images";
+
+    public async Task<IngestOutcome> ProcessAsync(IngestRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var o = options.Value;
+        var payload = request.Payload;
+        var reasons = new List<Rejection>(request.ImportProblems);
+        reasons.AddRange(PayloadValidator.Validate(payload, o, imageFromSource: request.ImageSource is not null, checkDeclaredSize: false));
+
+        byte[]? imageBytes = null;
+        ImageHeader header = default;
+        if (!string.IsNullOrWhiteSpace(payload.Image) && !reasons.Any(r => r.Item == "image"))
+        {
+            imageBytes = await LoadImageAsync(request, reasons, o, cancellationToken).ConfigureAwait(false);
+            if (imageBytes is not null && !TryDecode(imageBytes, reasons, o, out header))
+                imageBytes = null;
+        }
+
+        var instances = new List<AnnotationInstance>();
+        if (imageBytes is not null)
+        {
+            if (payload.Width is { } dw && payload.Height is { } dh && (dw != header.Width || dh != header.Height))
+                reasons.Add(Of(ImageSizeMismatch, $"The task says the image is {dw}x{dh} (width x height) but it decodes as {header.Width}x{header.Height}.", "image"));
+            for (var i = 0; i < (payload.Instances?.Count ?? 0); i++)
+            {
+                if (payload.Instances![i] is not { } instance)
+                    continue;
+                var item = string.IsNullOrWhiteSpace(instance.Id) ? $"instances[{i}]" : instance.Id;
+                var geometry = new List<Rejection>();
+                PayloadValidator.CheckGeometry(geometry, instance, item, (header.Width, header.Height), o);
+                // Structural problems are already listed; only the checks that needed the image size are new.
+                reasons.AddRange(geometry.Where(r => r.Code is CoordinatesOutOfBounds or RleSizeMismatch));
+                if (geometry.Count > 0)
+                    continue;
+                var rle = await RasteriseAsync(instance, item, header, reasons, o, cancellationToken).ConfigureAwait(false);
+                if (rle is null)
+                    continue;
+                if (rle.Area == 0)
+                {
+                    reasons.Add(Of(EmptyMask, $"Instance '{item}' covers no pixel of the {header.Width}x{header.Height} image.", item));
+                    continue;
+                }
+                var box = rle.Bbox;
+                instances.Add(new AnnotationInstance
+                {
+                    Id = instance.Id!,
+                    ClassName = instance.ClassName?.Trim() ?? "",
+                    Rle = rle.ToContract(),
+                    Area = rle.Area,
+                    Bbox = new BoundingBox(box.X, box.Y, box.Width, box.Height),
+                    IsCrowd = instance.IsCrowd,
+                });
+            }
+        }
+
+        if (reasons.Count > 0 || imageBytes is null)
+        {
+            var rejected = new AnnotationRejected
+            {
+                TaskId = string.IsNullOrWhiteSpace(payload.TaskId) ? "(none)" : PayloadValidator.Printable(payload.TaskId),
+                Customer = payload.Customer,
+                Project = payload.Project,
+                EntryPoint = request.EntryPoint,
+                Reasons = reasons,
+            };
+            Log.TaskRejected(logger, rejected.TaskId, request.EntryPoint, string.Join(", ", reasons.Select(r => r.Code).Distinct()));
+            return new IngestOutcome { Rejected = rejected };
+        }
+
+        var (customer, project, taskId, domain) = (payload.Customer!.Trim(), payload.Project!.Trim(), payload.TaskId!.Trim(), payload.Domain!.Trim());
+        var extension = header.Format == ImageFormat.Png ? ".png" : ".jpg";
+        var imageKey = AnnotationKeys.Image(customer, project, taskId, extension);
+        if (request.ImageSource is not null || !string.Equals(payload.Image, imageKey, StringComparison.Ordinal))
+            await store.PutBytesAsync(imageKey, imageBytes, header.Format == ImageFormat.Png ? "image/png" : "image/jpeg", cancellationToken).ConfigureAwait(false);
+
+        var document = new AnnotationDocument
+        {
+            ImageKey = imageKey,
+            Width = header.Width,
+            Height = header.Height,
+            FullScene = payload.FullScene,
+            Provenance = new Provenance { Customer = customer, Project = project, Domain = domain, SourceFormat = request.SourceFormat, TaskId = taskId },
+            Instances = instances,
+        };
+        var documentKey = AnnotationKeys.Ingested(customer, project, taskId);
+        await store.PutJsonAsync(documentKey, document, JsonDefaults.Options, cancellationToken).ConfigureAwait(false);
+        Log.TaskIngested(logger, taskId, customer, project, instances.Count, documentKey);
+        return new IngestOutcome
+        {
+            Ingested = new AnnotationIngested
+            {
+                TaskId = taskId,
+                Customer = customer,
+                Project = project,
+                Domain = domain,
+                ImageKey = imageKey,
+                DocumentKey = documentKey,
+                Width = header.Width,
+                Height = header.Height,
+                InstanceCount = instances.Count,
+                FullScene = payload.FullScene,
+            },
+        };
+    }
+
+    private async Task<byte[]?> LoadImageAsync(IngestRequest request, List<Rejection> reasons, IngestOptions o, CancellationToken cancellationToken)
+    {
+        var name = request.Payload.Image!;
+        try
+        {
+            if (request.ImageSource is { } source)
+                return await source.ReadAsync(name, o.MaxImageBytes, cancellationToken).ConfigureAwait(false);
+            if (PayloadValidator.IsUrl(name))
+                return await DownloadAsync(name, reasons, o, cancellationToken).ConfigureAwait(false);
+            await using var stream = await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+            return await ImageBytes.ReadLimitedAsync(stream, o.MaxImageBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidBlobKeyException e)
+        {
+            reasons.Add(Of(UnsafeKey, $"The image name '{PayloadValidator.Printable(name)}' is refused: {e.Problem}.", "image"));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            reasons.Add(Of(ImageNotFound, $"The image '{name}' was not found{(request.ImageSource is { } s ? $" in {s.Description}" : " in storage")}.", "image"));
+        }
+        catch (ImageBytesLimitException e)
+        {
+            reasons.Add(Of(ImageTooLarge, e.Message, "image"));
+        }
+        return null;
+    }
+
+    private async Task<byte[]?> DownloadAsync(string url, List<Rejection> reasons, IngestOptions o, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(o.ImageUrlTimeout);
+        try
+        {
+            var client = httpClients.CreateClient(HttpClientName);
+            using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                reasons.Add(Of(ImageNotFound, $"The image URL '{url}' answered 404.", "image"));
+                return null;
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                reasons.Add(Of(ImageUnreadable, $"The image URL '{url}' answered {(int)response.StatusCode} {response.ReasonPhrase}.", "image"));
+                return null;
+            }
+            if (response.Content.Headers.ContentLength is { } length && length > o.MaxImageBytes)
+                throw new ImageBytesLimitException(length, o.MaxImageBytes);
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            return await ImageBytes.ReadLimitedAsync(body, o.MaxImageBytes, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            reasons.Add(Of(ImageUnreadable, $"The image URL '{url}' could not be downloaded: {e.Message}", "image"));
+            return null;
+        }
+    }
+
+    private static bool TryDecode(byte[] bytes, List<Rejection> reasons, IngestOptions o, out ImageHeader header)
+    {
+        header = default;
+        if (bytes.Length == 0)
+        {
+            reasons.Add(Of(ImageUnreadable, "The image is empty (0 bytes).", "image"));
+            return false;
+        }
+        try
+        {
+            header = ImageCodec.ReadHeader(bytes);
+            // Decoding it all is what finds truncated and corrupt scan data; the header alone would not.
+            using var image = ImageCodec.Decode(bytes, new DecodeOptions { MaxPixels = o.MaxImagePixels, Mode = DecodeMode.Unchanged });
+            header = header with { Width = image.Width, Height = image.Height };
+            return true;
+        }
+        catch (ImageTooLargeException e)
+        {
+            reasons.Add(Of(ImageTooLarge, $"The image is too large: {e.Message} (Ingest:MaxImagePixels is {o.MaxImagePixels}).", "image"));
+        }
+        catch (VisionException e)
+        {
+            reasons.Add(Of(ImageUnreadable, $"The image cannot be decoded: {e.Message}", "image"));
+        }
+        return false;
+    }
+
+    private async Task<RleMask?> RasteriseAsync(PayloadInstance instance, string item, ImageHeader header, List<Rejection> reasons, IngestOptions o,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (instance.Polygons is { } polygons)
+                return RleMask.FromPolygons(polygons.Select(p => p!).ToArray(), header.Height, header.Width);
+            if (instance.Rle is { } rle)
+            {
+                return rle.Counts.ValueKind == JsonValueKind.String
+                    ? RleMask.FromCompressedString(header.Height, header.Width, rle.Counts.GetString()!)
+                    : RleMask.FromUncompressedCounts(header.Height, header.Width, rle.Counts.EnumerateArray().Select(c => c.GetInt64()).ToArray());
+            }
+            return await ReadMaskAsync(instance.MaskKey!, item, header, reasons, o, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CocoMaskException e)
+        {
+            reasons.Add(Of(instance.Polygons is not null ? PolygonMalformed : RleMalformed, $"Instance '{item}': {e.Message}", item));
+            return null;
+        }
+    }
+
+    private async Task<RleMask?> ReadMaskAsync(string key, string item, ImageHeader header, List<Rejection> reasons, IngestOptions o, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await store.GetBytesAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobNotFoundException)
+        {
+            reasons.Add(Of(MaskNotFound, $"Instance '{item}' names the mask '{key}', which is not in storage.", item));
+            return null;
+        }
+        try
+        {
+            using var mask = ImageCodec.Decode(bytes, new DecodeOptions { MaxPixels = o.MaxImagePixels, Mode = DecodeMode.Unchanged });
+            if (mask.Width != header.Width || mask.Height != header.Height)
+            {
+                reasons.Add(Of(MaskSizeMismatch, $"Instance '{item}' mask '{key}' is {mask.Width}x{mask.Height} but the image is {header.Width}x{header.Height}.", item));
+                return null;
+            }
+            var pixels = mask.Pixels;
+            var channels = mask.Channels;
+            var set = new byte[mask.Width * mask.Height];
+            for (var i = 0; i < set.Length; i++)
+            {
+                // Nonzero in any colour channel is the object; a fourth (alpha) channel does not count.
+                for (var c = 0; c < Math.Min(channels, 3); c++)
+                    set[i] |= pixels[(i * channels) + c];
+            }
+            return RleMask.Encode(set, mask.Height, mask.Width);
+        }
+        catch (VisionException e)
+        {
+            reasons.Add(Of(MaskUnreadable, $"Instance '{item}' mask '{key}' cannot be decoded as PNG/JPEG: {e.Message}", item));
+            return null;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SegLoop.Contracts;
+using SegLoop.Storage;
+
+namespace SegLoop.Ingest.Webhook;
+
+/// <summary>What the webhook answers: the task id, and the reasons when the body was refused.</summary>
+public sealed record WebhookResponse(string? TaskId, IReadOnlyList<Rejection>? Reasons = null, string? Error = null);
+
+/// <summary>
+/// <c>POST /v1/tasks/completed</c>: checks the shared secret (constant time), reads the body up to
+/// Ingest:Webhook:MaxBodyBytes, validates what needs no image, stores the task under a deterministic key and
+/// publishes <see cref="AnnotationTaskCompleted"/>. The image checks run in the consumer.
+/// </summary>
+public sealed class WebhookHandler(IBlobStore store, IPublishEndpoint publish, IOptions<IngestOptions> options, ILogger<WebhookHandler> logger)
+{
+    public const string SecretHeader = "X-SegLoop-Secret";
+    public const string Route = "/v1/tasks/completed";
+
+    public async Task<IResult> HandleAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var o = options.Value;
+        if (!SecretMatches(http.Request.Headers[SecretHeader].ToString(), o.Webhook.ResolveSecret()))
+        {
+            Log.WebhookUnauthorized(logger, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.ContainsKey(SecretHeader) ? "wrong secret" : "no secret header");
+            return Results.Json(new WebhookResponse(null, Error: $"missing or wrong {SecretHeader} header"), statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        var limit = o.Webhook.MaxBodyBytes;
+        var body = await ReadBodyAsync(http, limit, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            var tooLarge = RejectionCodes.Of(RejectionCodes.BodyTooLarge,
+                $"The body is larger than {limit} bytes (Ingest:Webhook:MaxBodyBytes).", "body");
+            return await RefuseAsync(null, null, null, [tooLarge], StatusCodes.Status413PayloadTooLarge, cancellationToken).ConfigureAwait(false);
+        }
+
+        TaskPayload? payload;
+        try
+        {
+            payload = JsonSerializer.Deserialize<TaskPayload>(body, PayloadJson.Options);
+        }
+        catch (JsonException e)
+        {
+            var bad = RejectionCodes.Of(RejectionCodes.InvalidJson, $"The body is not a valid task: {e.Message}", e.Path ?? "$");
+            return await RefuseAsync(null, null, null, [bad], StatusCodes.Status400BadRequest, cancellationToken).ConfigureAwait(false);
+        }
+        if (payload is null)
+        {
+            var bad = RejectionCodes.Of(RejectionCodes.InvalidJson, "The body is JSON null; a task object is expected.", "$");
+            return await RefuseAsync(null, null, null, [bad], StatusCodes.Status400BadRequest, cancellationToken).ConfigureAwait(false);
+        }
+
+        var reasons = PayloadValidator.Validate(payload, o);
+        if (reasons.Count > 0)
+            return await RefuseAsync(payload.TaskId, payload.Customer, payload.Project, reasons, StatusCodes.Status400BadRequest, cancellationToken).ConfigureAwait(false);
+
+        var (taskId, customer, project) = (payload.TaskId!.Trim(), payload.Customer!.Trim(), payload.Project!.Trim());
+        var key = IngestKeys.Incoming(customer, project, taskId);
+        await store.PutJsonAsync(key, payload, PayloadJson.Options, cancellationToken).ConfigureAwait(false);
+        await publish.Publish(new AnnotationTaskCompleted
+        {
+            TaskId = taskId,
+            Customer = customer,
+            Project = project,
+            Domain = payload.Domain!.Trim(),
+            ImageKey = payload.Image!,
+            AnnotationKey = key,
+            SourceFormat = SourceFormats.Webhook,
+            FullScene = payload.FullScene,
+        }, cancellationToken).ConfigureAwait(false);
+        Log.WebhookAccepted(logger, taskId, customer, project, key);
+        return Results.Json(new WebhookResponse(taskId), statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Compares SHA-256 digests in constant time, so neither the content nor the length of the secret leaks through timing.</summary>
+    internal static bool SecretMatches(string? presented, string? expected)
+    {
+        if (string.IsNullOrEmpty(presented) || string.IsNullOrEmpty(expected))
+            return false;
+        return CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+    }
+
+    private async Task<IResult> RefuseAsync(string? taskId, string? customer, string? project, IReadOnlyList<Rejection> reasons, int status,
+        CancellationToken cancellationToken)
+    {
+        Log.WebhookBadRequest(logger, status, string.Join(", ", reasons.Select(r => r.Code).Distinct()));
+        var printableId = string.IsNullOrWhiteSpace(taskId) ? null : PayloadValidator.Printable(taskId);
+        await publish.Publish(new AnnotationRejected
+        {
+            TaskId = printableId ?? "(none)",
+            Customer = customer,
+            Project = project,
+            EntryPoint = EntryPoints.Webhook,
+            Reasons = reasons,
+        }, cancellationToken).ConfigureAwait(false);
+        return Results.Json(new WebhookResponse(printableId, reasons), statusCode: status);
+    }
+
+    /// <summary>The body, or null when it is over <paramref name="limit"/> bytes (declared or actual).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext http, long limit, CancellationToken cancellationToken)
+    {
+        if (http.Request.ContentLength is { } declared && declared > limit)
+            return null;
+        // Our own limit decides (with a reason in the answer), not the server's default.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit + 1;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        try
+        {
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                    return null;
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,215 @@
+using System.CommandLine;
+using Amazon.S3;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using SegLoop.Hosting;
+using SegLoop.Ingest;
+using SegLoop.Ingest.Import;
+using SegLoop.Storage;
+using SegLoop.Storage.S3;
+using Spectre.Console;
+
+namespace SegLoop.Cli;
+
+/// <summary>
+/// <c>segloop ingest coco|voc|labelmap</c>: turns an export into one task per image and runs each through
+/// <see cref="IngestProcessor"/> (exact accept/reject results), publishing AnnotationIngested/Rejected on the bus.
+/// With the default in-memory bus the embedded services run in this process; with <c>Bus__Transport=RabbitMq</c>
+/// (and <c>Storage__Kind=S3</c>) the events go to the deployed services. Exit code: 0 all accepted, 1 some
+/// rejected, 2 some failed (e.g. storage unreachable).
+/// </summary>
+public static class IngestCommand
+{
+    private static readonly Option<string> Customer = new("--customer") { Description = "Customer the data belongs to.", Required = true };
+    private static readonly Option<string> Project = new("--project") { Description = "Project within the customer.", Required = true };
+    private static readonly Option<string> Domain = new("--domain") { Description = "Image domain (street, retail, medical, ...).", Required = true };
+    private static readonly Option<DirectoryInfo> Data = new("--data")
+    {
+        Description = "Folder of the local blob store when Storage:Kind is Local (the default).",
+        DefaultValueFactory = _ => new DirectoryInfo("segloop-data"),
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("ingest", "Import annotated data (COCO, VOC, label maps) into SegLoop.");
+        command.Subcommands.Add(Coco());
+        command.Subcommands.Add(Voc());
+        command.Subcommands.Add(LabelMap());
+        return command;
+    }
+
+    private static Command Coco()
+    {
+        var annotations = new Option<FileInfo>("--annotations") { Description = "COCO instances json.", Required = true };
+        var images = new Option<string>("--images") { Description = "Image folder, or s3://bucket/prefix (read with the Storage:S3 settings).", Required = true };
+        var command = new Command("coco", "Import a COCO instances file: one task per image.") { annotations, images, Customer, Project, Domain, Data };
+        command.SetAction((parse, ct) => RunAsync(parse, "coco", async (services, target, token) =>
+        {
+            var source = ImageSourceFor(parse.GetValue(images)!, services);
+            return await CocoImporter.LoadAsync(parse.GetValue(annotations)!.FullName, source, target, token);
+        }, ct));
+        return command;
+    }
+
+    private static Command Voc()
+    {
+        var root = new Option<DirectoryInfo>("--root") { Description = "VOC folder with JPEGImages/, SegmentationObject/, SegmentationClass/ and class_names.txt.", Required = true };
+        var command = new Command("voc", "Import PASCAL VOC segmentation PNGs: one instance per object, class by majority.") { root, Customer, Project, Domain, Data };
+        command.SetAction((parse, ct) => RunAsync(parse, "voc", (services, target, _) =>
+            Task.FromResult(VocImporter.Load(parse.GetValue(root)!.FullName, target, Decode(services))), ct));
+        return command;
+    }
+
+    private static Command LabelMap()
+    {
+        var images = new Option<DirectoryInfo>("--images") { Description = "Image folder (file stems match the label PNGs).", Required = true };
+        var labels = new Option<DirectoryInfo>("--labels") { Description = "Class-id PNGs (grayscale).", Required = true };
+        var classes = new Option<FileInfo>("--classes") { Description = "Class list: 'id name' lines, or one name per line.", Required = true };
+        var instances = new Option<DirectoryInfo?>("--instances") { Description = "Optional instance-id PNGs: each id becomes an instance (else each connected region of a class)." };
+        var ignore = new Option<string[]>("--ignore")
+        {
+            Description = "Classes (id, name or a word of the name) that give no instances.",
+            DefaultValueFactory = _ => ["void"],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("labelmap", "Import label maps (CamVid/Cityscapes style): full-scene, one instance per region.")
+            { images, labels, classes, instances, ignore, Customer, Project, Domain, Data };
+        command.SetAction((parse, ct) => RunAsync(parse, "label-map", (services, target, _) =>
+            Task.FromResult(LabelMapImporter.Load(parse.GetValue(images)!.FullName, parse.GetValue(labels)!.FullName, parse.GetValue(classes)!.FullName,
+                parse.GetValue(instances)?.FullName, parse.GetValue(ignore)!, target, Decode(services))), ct));
+        return command;
+    }
+
+    private static Vision.DecodeOptions Decode(IServiceProvider services) =>
+        new() { MaxPixels = services.GetRequiredService<IOptions<IngestOptions>>().Value.MaxImagePixels };
+
+    private static async Task<int> RunAsync(ParseResult parse, string format,
+        Func<IServiceProvider, ImportTarget, CancellationToken, Task<IReadOnlyList<IngestRequest>>> load, CancellationToken cancellationToken)
+    {
+        var target = new ImportTarget(parse.GetValue(Customer)!, parse.GetValue(Project)!, parse.GetValue(Domain)!);
+        using var host = BuildHost(parse.GetValue(Data)!.FullName, out var embedded);
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBusControl>();
+            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+            IReadOnlyList<IngestRequest> requests;
+            try
+            {
+                requests = await load(host.Services, target, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]Cannot read the {format} export:[/] {e.Message}");
+                return 2;
+            }
+
+            var batch = new IngestBatch(host.Services.GetRequiredService<IngestProcessor>(), bus);
+            IngestSummary summary = null!;
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask($"ingest {format}", maxValue: Math.Max(1, requests.Count));
+                    summary = await batch.RunAsync(requests, (_, _) => task.Increment(1), cancellationToken);
+                    task.Value = task.MaxValue;
+                });
+
+            if (embedded)
+                await host.Services.GetRequiredService<BusTraffic>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), cancellationToken);
+            Render(summary, requests.Count);
+            return summary.Failed.Count > 0 ? 2 : summary.Rejected > 0 ? 1 : 0;
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static void Render(IngestSummary summary, int total)
+    {
+        var table = new Table().Title($"ingest: {total} tasks").AddColumn("outcome").AddColumn(new TableColumn("tasks").RightAligned()).AddColumn("detail");
+        table.AddRow("[green]accepted[/]", summary.Accepted.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{summary.AcceptedInstances} instances");
+        table.AddRow("[yellow]rejected[/]", summary.Rejected.ToString(System.Globalization.CultureInfo.InvariantCulture), "");
+        foreach (var (code, count) in summary.RejectedByReason)
+        {
+            var example = summary.Outcomes.Select(o => o.Rejected).Where(r => r is not null)
+                .SelectMany(r => r!.Reasons.Where(x => x.Code == code).Select(x => $"{r.TaskId}: {x.Detail}")).First();
+            table.AddRow($"  {Markup.Escape(code)}", count.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(example));
+        }
+        if (summary.Failed.Count > 0)
+        {
+            table.AddRow("[red]failed[/]", summary.Failed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Markup.Escape($"{summary.Failed[0].TaskId}: {summary.Failed[0].Error}"));
+        }
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>A folder, or s3://bucket/prefix read through a second S3 store: the Storage:S3 settings with that bucket.</summary>
+    private static IImageSource ImageSourceFor(string images, IServiceProvider services)
+    {
+        if (!images.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            return Directory.Exists(images)
+                ? new FolderImageSource(images)
+                : throw new DirectoryNotFoundException($"--images {images} is not a folder (or an s3://bucket/prefix).");
+        }
+        var rest = images["s3://".Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var (bucket, prefix) = slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..].Trim('/'));
+        if (bucket.Length == 0)
+            throw new ArgumentException($"--images {images} names no bucket; use s3://bucket/prefix.");
+        var o = services.GetRequiredService<IOptions<S3StorageOptions>>().Value;
+        var sourceOptions = new S3StorageOptions
+        {
+            Bucket = bucket, ServiceUrl = o.ServiceUrl, Region = o.Region, ForcePathStyle = o.ForcePathStyle,
+            AccessKey = o.AccessKey, SecretKey = o.SecretKey, AccessKeyFile = o.AccessKeyFile, SecretKeyFile = o.SecretKeyFile,
+            MultipartThresholdBytes = o.MultipartThresholdBytes, PartSizeBytes = o.PartSizeBytes, MaxRetryAttempts = o.MaxRetryAttempts,
+            RetryBaseDelay = o.RetryBaseDelay, CreateBucketIfMissing = false,
+        };
+        var store = new S3BlobStore(services.GetRequiredService<IAmazonS3>(), sourceOptions,
+            services.GetRequiredKeyedService<ResiliencePipeline>(S3RetryPipeline.Key), services.GetRequiredService<ILogger<S3BlobStore>>());
+        return new BlobImageSource(store, prefix, images);
+    }
+
+    private static IHost BuildHost(string dataRoot, out bool embedded)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        // Defaults first, so environment variables (Bus__Transport, Storage__Kind, ...) override them.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Hosting:ShutdownTimeout"] = "00:00:10",
+                ["Bus:Transport"] = "InMemory",
+                ["Storage:Kind"] = "Local",
+                ["Storage:Local:Root"] = dataRoot,
+            },
+        });
+        builder.AddSegLoopDefaults("segloop-ingest");
+        builder.Services.AddSingleton<BusTraffic>();
+        builder.Services.AddConsumeObserver(sp => sp.GetRequiredService<BusTraffic>());
+        builder.Services.AddPublishObserver(sp => sp.GetRequiredService<BusTraffic>());
+        embedded = builder.Configuration.GetValue("Bus:Transport", BusTransport.InMemory) == BusTransport.InMemory;
+        if (embedded)
+        {
+            // The loop runs here: every embedded service consumes what this import publishes.
+            EmbeddedServices.AddServices(builder.Services, builder.Configuration);
+            builder.AddSegLoopBus(EmbeddedServices.AddConsumers);
+        }
+        else
+        {
+            // The deployed services consume; this process only publishes.
+            builder.Services.AddBlobStore(builder.Configuration);
+            builder.Services.AddIngest(builder.Configuration);
+            builder.AddSegLoopBus(_ => { });
+        }
+        return builder.Build();
+    }
+}
