@@ -7,8 +7,6 @@ namespace SegLoop.Inference.Tests;
 /// <summary>Every PreAnnotationCompleted/Failed the bus delivers, by request id.</summary>
 internal sealed class ResultCollector
 {
-    private int expected = int.MaxValue;
-    private readonly TaskCompletionSource allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ConcurrentDictionary<string, PreAnnotationCompleted> Completed { get; } = new();
     public ConcurrentDictionary<string, PreAnnotationFailed> Failed { get; } = new();
@@ -16,31 +14,28 @@ internal sealed class ResultCollector
 
     public int Count => Completed.Count + Failed.Count;
 
-    public Task WaitForAsync(int count, TimeSpan timeout)
+    /// <summary>Waits until at least <paramref name="count"/> answers arrived; throws TimeoutException naming how many did.</summary>
+    public async Task WaitForAsync(int count, TimeSpan timeout)
     {
-        Volatile.Write(ref expected, count);
-        Check();
-        return allArrived.Task.WaitAsync(timeout);
+        using var cts = new CancellationTokenSource(timeout);
+        while (Count < count)
+        {
+            if (cts.IsCancellationRequested)
+                throw new TimeoutException($"{Count} of {count} answers arrived within {timeout}");
+            await Task.Delay(20, CancellationToken.None);
+        }
     }
 
     public void Add(PreAnnotationCompleted message)
     {
         if (!Completed.TryAdd(message.RequestId, message))
             Duplicates.Add(message.RequestId);
-        Check();
     }
 
     public void Add(PreAnnotationFailed message)
     {
         if (!Failed.TryAdd(message.RequestId, message))
             Duplicates.Add(message.RequestId);
-        Check();
-    }
-
-    private void Check()
-    {
-        if (Count >= Volatile.Read(ref expected))
-            allArrived.TrySetResult();
     }
 }
 
