@@ -99,10 +99,10 @@ public static class Evaluator
 
         async Task<Mask> Segment(IReadOnlyList<Click> clicks)
         {
-            if (box is null)
-                return new Mask(image.Width, image.Height); // an empty ground truth gives no box to prompt with
+            if (box is null || segmenter is null)
+                return new Mask(image.Width, image.Height); // no box to prompt with (empty ground truth), or a miss scored as is
             var prompt = new Prompt { Box = box, Clicks = clicks, Label = match.Truth.AnnotationId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-            var output = await segmenter!.SegmentAsync(pixels!, [prompt], options.Threshold, ct).ConfigureAwait(false);
+            var output = await segmenter.SegmentAsync(pixels!, [prompt], options.Threshold, ct).ConfigureAwait(false);
             return output[0].Mask;
         }
 

@@ -48,7 +48,7 @@ public static class PredictionLoader
                 {
                     result.Add(Parse(entry, truth));
                 }
-                catch (Exception e) when (e is JsonException or CocoMaskException or InvalidOperationException or FormatException or KeyNotFoundException)
+                catch (Exception e) when (e is EvaluationInputException or JsonException or CocoMaskException or InvalidOperationException or FormatException or KeyNotFoundException)
                 {
                     throw new EvaluationInputException($"predictions {path}, entry {index}: {e.Message}", e);
                 }
