@@ -1,2 +1,3 @@
-// Placeholder until the CLI lands (issue 2).
-return 0;
+using SegLoop.Cli;
+
+return await SegLoopCommand.Create().Parse(args).InvokeAsync();

@@ -1,3 +1,13 @@
-// Placeholder until the hosting defaults land (issue 2).
-var app = WebApplication.CreateBuilder(args).Build();
+using SegLoop.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddSegLoopDefaults("inference");
+// TODO(lead): builder.Services.AddInference(builder.Configuration); when SegLoop.Inference lands.
+builder.AddSegLoopBus(bus =>
+{
+    // TODO(lead): bus.AddInferenceConsumers();
+});
+
+var app = builder.Build();
+app.MapSegLoopDefaults();
 app.Run();

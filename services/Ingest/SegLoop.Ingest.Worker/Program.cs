@@ -1,3 +1,13 @@
-// Placeholder until the hosting defaults land (issue 2).
-var app = WebApplication.CreateBuilder(args).Build();
+using SegLoop.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddSegLoopDefaults("ingest");
+// TODO(lead): builder.Services.AddIngest(builder.Configuration); when SegLoop.Ingest lands.
+builder.AddSegLoopBus(bus =>
+{
+    // TODO(lead): bus.AddIngestConsumers();
+});
+
+var app = builder.Build();
+app.MapSegLoopDefaults();
 app.Run();

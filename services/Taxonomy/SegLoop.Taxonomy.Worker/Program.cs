@@ -1,3 +1,13 @@
-// Placeholder until the hosting defaults land (issue 2).
-var app = WebApplication.CreateBuilder(args).Build();
+using SegLoop.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddSegLoopDefaults("taxonomy");
+// TODO(lead): builder.Services.AddTaxonomy(builder.Configuration); when SegLoop.Taxonomy lands.
+builder.AddSegLoopBus(bus =>
+{
+    // TODO(lead): bus.AddTaxonomyConsumers();
+});
+
+var app = builder.Build();
+app.MapSegLoopDefaults();
 app.Run();

@@ -1,0 +1,35 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SegLoop.Cli;
+
+/// <summary>
+/// The services <c>segloop run</c> hosts in one process: the only list of them. Each service adds one
+/// <c>services.Add&lt;Name&gt;(configuration)</c> line and one <c>bus.Add&lt;Name&gt;Consumers()</c> line here.
+/// </summary>
+public static class EmbeddedServices
+{
+    /// <summary>Names shown at start-up, in loop order.</summary>
+    public static readonly IReadOnlyList<string> Names = [];
+
+    public static void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        // TODO(lead): replace with services.AddBlobStore(configuration) from SegLoop.Storage when it lands
+        // (the configuration already says Storage:Kind=Local, Storage:Local:Root=<--data>), then delete InterimLocalBlobStore.cs.
+        services.AddSingleton<SegLoop.Storage.IBlobStore>(new InterimLocalBlobStore(configuration["Storage:Local:Root"]!));
+
+        // services.AddIngest(configuration);
+        // services.AddTaxonomy(configuration);
+        // services.AddCropBuilder(configuration);
+        // services.AddInference(configuration);
+    }
+
+    public static void AddConsumers(IBusRegistrationConfigurator bus)
+    {
+        // bus.AddIngestConsumers();
+        // bus.AddTaxonomyConsumers();
+        // bus.AddCropBuilderConsumers();
+        // bus.AddInferenceConsumers();
+    }
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SegLoop.Hosting;
+using SegLoop.Storage;
+
+namespace SegLoop.Cli;
+
+/// <summary>
+/// <c>segloop run</c>: every service in this one process, on the in-memory bus and a local folder store,
+/// so the loop works with no server installed. <c>--once</c> feeds it a demo task and exits when idle.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data")
+        {
+            Description = "Folder of the local blob store (images/, annotations/, crops/, datasets/, models/).",
+            DefaultValueFactory = _ => new DirectoryInfo("segloop-data"),
+        };
+        var once = new Option<bool>("--once")
+        {
+            Description = "Publish a demo task it makes itself, wait until the loop is idle, then exit.",
+        };
+        var idle = new Option<TimeSpan>("--idle")
+        {
+            Description = "With --once: how long the bus must stay quiet to count as idle.",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
+        };
+        var command = new Command("run", "Run the whole loop in one process (in-memory bus, local folder store).") { data, once, idle };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(parse.GetValue(data)!, parse.GetValue(once), parse.GetValue(idle), cancellationToken));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(DirectoryInfo data, bool once, TimeSpan idle, CancellationToken cancellationToken)
+    {
+        using var host = BuildHost(data.FullName);
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Cli.Run");
+        await host.StartAsync(cancellationToken);
+        var bus = host.Services.GetRequiredService<IBusControl>();
+        await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        CliLog.Started(logger, data.FullName,
+            EmbeddedServices.Names.Count == 0 ? "none yet (the bus runs with no consumers)" : string.Join(", ", EmbeddedServices.Names));
+
+        var exitCode = 0;
+        if (once)
+        {
+            var task = await DemoInput.WriteAsync(host.Services.GetRequiredService<IBlobStore>(), cancellationToken);
+            CliLog.DemoWritten(logger, task.ImageKey, task.AnnotationKey);
+            await host.Services.GetRequiredService<IPublishEndpoint>().Publish(task, cancellationToken);
+            var traffic = host.Services.GetRequiredService<BusTraffic>();
+            var quiet = await traffic.WaitUntilIdleAsync(idle, TimeSpan.FromMinutes(5), cancellationToken);
+            CliLog.Idle(logger, traffic.Published, traffic.Consumed, traffic.Faulted);
+            exitCode = quiet ? (traffic.Faulted == 0 ? 0 : 1) : 2;
+        }
+        else
+        {
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+
+        await host.StopAsync(CancellationToken.None);
+        return exitCode;
+    }
+
+    private static IHost BuildHost(string dataRoot)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        // Defaults for the embedded loop; SEGLOOP_-free environment variables and appsettings still override.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:SegLoop"] = "Information",
+                ["Hosting:ShutdownTimeout"] = "00:00:10",
+            },
+        });
+        // What makes it the embedded loop is not negotiable: in-memory bus, local folder store.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bus:Transport"] = "InMemory",
+            ["Storage:Kind"] = "Local",
+            ["Storage:Local:Root"] = dataRoot,
+        });
+
+        builder.AddSegLoopDefaults("segloop");
+        builder.Services.AddSingleton<BusTraffic>();
+        builder.Services.AddConsumeObserver(sp => sp.GetRequiredService<BusTraffic>());
+        builder.Services.AddPublishObserver(sp => sp.GetRequiredService<BusTraffic>());
+        EmbeddedServices.AddServices(builder.Services, builder.Configuration);
+        builder.AddSegLoopBus(EmbeddedServices.AddConsumers);
+        return builder.Build();
+    }
+}

@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace SegLoop.Cli;
+
+/// <summary>The <c>segloop</c> root command. Each verb lives in its own class; later issues add theirs here.</summary>
+public static class SegLoopCommand
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand(
+            "SegLoop: ingest segmentation annotations, map them to a common taxonomy, cut training crops and pre-label images.");
+        root.Subcommands.Add(RunCommand.Create());
+        return root;
+    }
+}

@@ -1,0 +1,83 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SegLoop.Hosting;
+
+/// <summary>MassTransit with the transport, endpoint names, retry and error-queue policy every SegLoop process uses.</summary>
+public static class BusExtensions
+{
+    /// <summary>
+    /// Registers MassTransit on the transport named by <c>Bus:Transport</c>. Endpoints are kebab-case and
+    /// durable; each retries a failing message at <c>Bus:Retry:Intervals</c>, then MassTransit moves it to
+    /// <c>&lt;queue&gt;_error</c> with the exception in its headers. Nothing is caught and acknowledged.
+    /// The bus health check is tagged <c>ready</c> (served at <c>/healthz/ready</c>).
+    /// </summary>
+    public static TBuilder AddSegLoopBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator> configure)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddSegLoopOptions<BusOptions>(BusOptions.SectionName);
+
+        // The transport decides which registration runs, so it is read now; every other setting is read
+        // through IOptions when the bus starts, which validates it and names a bad key.
+        var transport = builder.Configuration.GetSection(BusOptions.SectionName).GetValue(nameof(BusOptions.Transport), BusTransport.InMemory);
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configure(bus);
+
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
+                var intervals = options.Retry.EffectiveIntervals;
+                if (intervals.Count > 0)
+                    endpoint.UseMessageRetry(r => r.Intervals(intervals.ToArray()));
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit && options.RabbitMq.QuorumQueues)
+                    rabbit.SetQuorumQueue();
+            });
+
+            if (transport == BusTransport.RabbitMq)
+            {
+                bus.UsingRabbitMq((context, cfg) =>
+                {
+                    var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
+                    var rabbit = options.RabbitMq;
+                    Log.BusTransport(context.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Hosting.Bus"),
+                        "RabbitMq", $"{rabbit.Host}:{rabbit.Port}{(rabbit.VirtualHost.StartsWith('/') ? "" : "/")}{rabbit.VirtualHost}");
+                    cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
+                    {
+                        h.Username(rabbit.Username);
+                        h.Password(rabbit.ResolvePassword());
+                    });
+                    cfg.PrefetchCount = options.PrefetchCount;
+                    cfg.Durable = true;
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                bus.UsingInMemory((context, cfg) =>
+                {
+                    var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
+                    Log.BusTransport(context.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Hosting.Bus"),
+                        "InMemory", "loopback://localhost/");
+                    cfg.ConcurrentMessageLimit = options.PrefetchCount;
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+        });
+
+        // Stopping the bus waits for in-flight messages up to the host's shutdown timeout; what is not
+        // finished by then is not acknowledged, so the broker delivers it again.
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<HostingOptions>>((mt, hosting) =>
+        {
+            mt.StopTimeout = hosting.Value.ShutdownTimeout;
+        });
+        return builder;
+    }
+}

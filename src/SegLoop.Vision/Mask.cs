@@ -1,0 +1,114 @@
+namespace SegLoop.Vision;
+
+/// <summary>A binary mask: Width x Height bytes, row-major, 1 for foreground and 0 for background. Immutable.</summary>
+public sealed class Mask
+{
+    private readonly byte[] _data;
+
+    /// <summary>An all-background mask.</summary>
+    public Mask(int width, int height)
+        : this(width, height, new byte[checked(Positive(width, nameof(width)) * Positive(height, nameof(height)))])
+    {
+    }
+
+    private Mask(int width, int height, byte[] data)
+    {
+        Width = width;
+        Height = height;
+        _data = data;
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    /// <summary>Row-major 0/1 values.</summary>
+    public ReadOnlySpan<byte> Data => _data;
+
+    public bool this[int x, int y] => _data[checked((y * Width) + x)] != 0;
+
+    /// <summary>Number of foreground pixels.</summary>
+    public int Area => CountOnes();
+
+    /// <summary>Copies row-major bytes (Width x Height); any non-zero value (1, 255, a class id) becomes foreground.</summary>
+    public static Mask FromBytes(int width, int height, ReadOnlySpan<byte> values)
+    {
+        Positive(width, nameof(width));
+        Positive(height, nameof(height));
+        if (values.Length != checked(width * height))
+            throw new ArgumentException($"expected {width * height} bytes for a {width} x {height} mask, got {values.Length}", nameof(values));
+        var data = new byte[values.Length];
+        for (var i = 0; i < values.Length; i++)
+            data[i] = values[i] != 0 ? (byte)1 : (byte)0;
+        return new Mask(width, height, data);
+    }
+
+    /// <summary>A single-channel image's non-zero pixels as foreground.</summary>
+    public static Mask FromImage(Image image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Channels != 1)
+            throw new ArgumentException($"a mask needs a single-channel image, got {image.Channels} channels", nameof(image));
+        return FromBytes(image.Width, image.Height, image.Pixels);
+    }
+
+    /// <summary>A single-channel image with <paramref name="foreground"/> where the mask is set.</summary>
+    public Image ToImage(byte foreground = 255)
+    {
+        var bytes = new byte[_data.Length];
+        for (var i = 0; i < bytes.Length; i++)
+            bytes[i] = _data[i] != 0 ? foreground : (byte)0;
+        return Image.FromPixels(Width, Height, 1, bytes);
+    }
+
+    /// <summary>A copy of the 0/1 bytes.</summary>
+    public byte[] ToArray() => (byte[])_data.Clone();
+
+    /// <summary>|A ∩ B| / |A ∪ B|; 0 when both are empty.</summary>
+    public double IntersectionOverUnion(Mask other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Width != Width || other.Height != Height)
+            throw new ArgumentException($"masks differ in size: {Width} x {Height} and {other.Width} x {other.Height}", nameof(other));
+        long intersection = 0, union = 0;
+        for (var i = 0; i < _data.Length; i++)
+        {
+            intersection += _data[i] & other._data[i];
+            union += _data[i] | other._data[i];
+        }
+        return union == 0 ? 0 : (double)intersection / union;
+    }
+
+    internal static Mask Wrap(int width, int height, byte[] zeroOrOne) => new(width, height, zeroOrOne);
+
+    internal unsafe MatHandle ToNative()
+    {
+        MatHandle mat;
+        fixed (byte* p = _data)
+            NativeStatus.Check(NativeMethods.sl_mat_create(Height, Width, NativeMethods.CV_8UC1, p, (nuint)Width, out mat));
+        return mat;
+    }
+
+    /// <summary>Copies a native CV_8UC1 mat into a mask (non-zero becomes 1) and releases the handle.</summary>
+    internal static Mask FromNative(MatHandle mat)
+    {
+        using var image = new Image(mat);
+        if (image.Channels != 1)
+            throw new VisionException(-6, "native mask is not single-channel");
+        return FromBytes(image.Width, image.Height, image.Pixels);
+    }
+
+    private int CountOnes()
+    {
+        var count = 0;
+        foreach (var b in _data)
+            count += b;
+        return count;
+    }
+
+    private static int Positive(int value, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value, name);
+        return value;
+    }
+}

@@ -1,0 +1,69 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace SegLoop.Hosting.Tests;
+
+/// <summary>The bus against the rig's real RabbitMQ: delivery, and retry then the _error queue.</summary>
+public sealed class BusRabbitMqTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private static IHost BuildHost(RabbitMqVirtualHost vhost, params (string Key, string Value)[] extra)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(vhost.BusSettings());
+        builder.Configuration.AddInMemoryCollection(extra.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value)));
+        builder.AddSegLoopDefaults("hosting-tests");
+        builder.Services.AddSingleton<Observations>();
+        builder.AddSegLoopBus(bus =>
+        {
+            bus.AddConsumer<PingConsumer>();
+            bus.AddConsumer<AlwaysThrowsConsumer>();
+        });
+        return builder.Build();
+    }
+
+    private static async Task StartAndWaitForBusAsync(IHost host)
+    {
+        await host.StartAsync();
+        var status = await host.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, Patience);
+        Assert.Equal(BusHealthStatus.Healthy, status);
+    }
+
+    [Fact]
+    public async Task Publish_RabbitMq_ConsumedByRealConsumer()
+    {
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        using var host = BuildHost(vhost);
+        await StartAndWaitForBusAsync(host);
+
+        await host.Services.GetRequiredService<IPublishEndpoint>().Publish(new Ping("hello rabbit"));
+
+        var observations = host.Services.GetRequiredService<Observations>();
+        var received = await observations.PingReceived.Task.WaitAsync(Patience);
+        Assert.Equal("hello rabbit", received.Text);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Publish_ConsumerAlwaysThrows_RetriedThenInErrorQueueWithException()
+    {
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        using var host = BuildHost(vhost, ("Bus:Retry:Intervals:0", "10"), ("Bus:Retry:Intervals:1", "10"));
+        await StartAndWaitForBusAsync(host);
+
+        await host.Services.GetRequiredService<IPublishEndpoint>().Publish(new Doomed("d-42"));
+
+        var faulted = await vhost.WaitForMessageAsync("always-throws_error", Patience);
+        Assert.True(faulted.HasValue, "no message reached the always-throws_error queue");
+        var headers = faulted.Value.GetProperty("properties").GetProperty("headers");
+        Assert.Equal("doomed message 'd-42' cannot be processed", headers.GetProperty("MT-Fault-Message").GetString());
+        Assert.Equal("System.InvalidOperationException", headers.GetProperty("MT-Fault-ExceptionType").GetString());
+        Assert.Contains("d-42", faulted.Value.GetProperty("payload").GetString());
+        // One delivery plus the two configured retries, then the fault: never caught and acknowledged.
+        Assert.Equal(["d-42", "d-42", "d-42"], host.Services.GetRequiredService<Observations>().DoomedAttempts.ToArray());
+        await host.StopAsync();
+    }
+}

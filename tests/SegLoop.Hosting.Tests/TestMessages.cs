@@ -1,0 +1,35 @@
+using System.Collections.Concurrent;
+using MassTransit;
+
+namespace SegLoop.Hosting.Tests;
+
+[MessageUrn("segloop-tests:ping")]
+public sealed record Ping(string Text);
+
+[MessageUrn("segloop-tests:doomed")]
+public sealed record Doomed(string Text);
+
+/// <summary>What the test consumers saw, shared through DI.</summary>
+public sealed class Observations
+{
+    public TaskCompletionSource<Ping> PingReceived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public ConcurrentQueue<string> DoomedAttempts { get; } = new();
+}
+
+public sealed class PingConsumer(Observations observations) : IConsumer<Ping>
+{
+    public Task Consume(ConsumeContext<Ping> context)
+    {
+        observations.PingReceived.TrySetResult(context.Message);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class AlwaysThrowsConsumer(Observations observations) : IConsumer<Doomed>
+{
+    public Task Consume(ConsumeContext<Doomed> context)
+    {
+        observations.DoomedAttempts.Enqueue(context.Message.Text);
+        throw new InvalidOperationException($"doomed message '{context.Message.Text}' cannot be processed");
+    }
+}
