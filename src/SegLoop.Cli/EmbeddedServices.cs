@@ -1,6 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SegLoop.Storage;
+using SegLoop.Taxonomy;
 
 namespace SegLoop.Cli;
 
@@ -11,16 +13,14 @@ namespace SegLoop.Cli;
 public static class EmbeddedServices
 {
     /// <summary>Names shown at start-up, in loop order.</summary>
-    public static readonly IReadOnlyList<string> Names = [];
+    public static readonly IReadOnlyList<string> Names = ["taxonomy"];
 
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
-        // TODO(lead): replace with services.AddBlobStore(configuration) from SegLoop.Storage when it lands
-        // (the configuration already says Storage:Kind=Local, Storage:Local:Root=<--data>), then delete InterimLocalBlobStore.cs.
-        services.AddSingleton<SegLoop.Storage.IBlobStore>(new InterimLocalBlobStore(configuration["Storage:Local:Root"]!));
+        services.AddBlobStore(configuration);
 
         // services.AddIngest(configuration);
-        // services.AddTaxonomy(configuration);
+        services.AddTaxonomy(configuration);
         // services.AddCropBuilder(configuration);
         // services.AddInference(configuration);
     }
@@ -28,7 +28,7 @@ public static class EmbeddedServices
     public static void AddConsumers(IBusRegistrationConfigurator bus)
     {
         // bus.AddIngestConsumers();
-        // bus.AddTaxonomyConsumers();
+        bus.AddTaxonomyConsumers();
         // bus.AddCropBuilderConsumers();
         // bus.AddInferenceConsumers();
     }

@@ -1,11 +1,14 @@
 using SegLoop.Hosting;
+using SegLoop.Storage;
+using SegLoop.Taxonomy;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSegLoopDefaults("taxonomy");
-// TODO(lead): builder.Services.AddTaxonomy(builder.Configuration); when SegLoop.Taxonomy lands.
+builder.Services.AddBlobStore(builder.Configuration);
+builder.Services.AddTaxonomy(builder.Configuration);
 builder.AddSegLoopBus(bus =>
 {
-    // TODO(lead): bus.AddTaxonomyConsumers();
+    bus.AddTaxonomyConsumers();
 });
 
 var app = builder.Build();
