@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SegLoop.CropBuilder;
 using SegLoop.Storage;
 using SegLoop.Taxonomy;
 
@@ -13,7 +14,7 @@ namespace SegLoop.Cli;
 public static class EmbeddedServices
 {
     /// <summary>Names shown at start-up, in loop order.</summary>
-    public static readonly IReadOnlyList<string> Names = ["taxonomy"];
+    public static readonly IReadOnlyList<string> Names = ["taxonomy", "crop-builder"];
 
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -21,7 +22,7 @@ public static class EmbeddedServices
 
         // services.AddIngest(configuration);
         services.AddTaxonomy(configuration);
-        // services.AddCropBuilder(configuration);
+        services.AddCropBuilder(configuration);
         // services.AddInference(configuration);
     }
 
@@ -29,7 +30,7 @@ public static class EmbeddedServices
     {
         // bus.AddIngestConsumers();
         bus.AddTaxonomyConsumers();
-        // bus.AddCropBuilderConsumers();
+        bus.AddCropBuilderConsumers();
         // bus.AddInferenceConsumers();
     }
 }

@@ -10,6 +10,7 @@ public static class SegLoopCommand
         var root = new RootCommand(
             "SegLoop: ingest segmentation annotations, map them to a common taxonomy, cut training crops and pre-label images.");
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(DatasetCommand.Create());
         return root;
     }
 }
