@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -144,16 +145,39 @@ public sealed class ImageCropper(IBlobStore store, IOptions<CropBuilderOptions> 
         var provenance = document.Provenance;
         var cropId = CropKeys.CropId(provenance.Customer, provenance.Project, provenance.TaskId, instance.Id);
         var box = new Rect(rleBox.X, rleBox.Y, rleBox.Width, rleBox.Height);
-        var inBox = CentrePixel.Find(RleWindow.Decode(rle, box), box.Width, box.Height);
-        var centre = new Point(box.X + inBox.X, box.Y + inBox.Y);
         var padding = CropPadding.Draw(cropId, _options.PaddingMin, _options.PaddingMax).ToPixels(box);
-        var window = CropWindow.Compute(box, centre, padding, image.Width, image.Height);
-
+        CropWindow window;
         byte[] jpeg, png;
+        // Mask buffers come from the shared pool: large objects would otherwise leave window-sized arrays on the
+        // large-object heap until the next full collection.
+        var buffer = ArrayPool<byte>.Shared.Rent(checked(box.Width * box.Height));
+        try
+        {
+            var boxMask = buffer.AsSpan(0, box.Width * box.Height);
+            RleWindow.DecodeInto(rle, box, boxMask);
+            var inBox = CentrePixel.Find(boxMask, box.Width, box.Height);
+            window = CropWindow.Compute(box, new Point(box.X + inBox.X, box.Y + inBox.Y), padding, image.Width, image.Height);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
         using (var crop = image.Crop(window.Window, _options.PadValue))
             jpeg = crop.EncodeJpeg(_options.JpegQuality);
-        using (var mask = Image.FromPixels(window.Window.Width, window.Window.Height, 1, RleWindow.Decode(rle, window.Window, 255)))
+        var windowPixels = checked(window.Window.Width * window.Window.Height);
+        buffer = ArrayPool<byte>.Shared.Rent(windowPixels);
+        try
+        {
+            var windowMask = buffer.AsSpan(0, windowPixels);
+            RleWindow.DecodeInto(rle, window.Window, windowMask, 255);
+            using var mask = Image.FromPixels(window.Window.Width, window.Window.Height, 1, windowMask);
             png = mask.EncodePng(_options.PngCompression);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        var centre = window.Centre;
 
         var row = new CropManifestRow
         {
