@@ -22,9 +22,9 @@ public sealed class CropBuilderOptions : IValidatableObject
     [Range(1, 100)]
     public int JpegQuality { get; set; } = 95;
 
-    /// <summary>PNG compression of the masks, 0 (fastest) .. 9 (smallest).</summary>
+    /// <summary>zlib effort for the mask PNGs: 0 stored, 1-3 fastest, 4-6 optimal, 7-9 smallest.</summary>
     [Range(0, 9)]
-    public int PngCompression { get; set; } = 3;
+    public int PngCompression { get; set; } = 1;
 
     /// <summary>Objects with fewer set pixels are skipped as too-small.</summary>
     [Range(1, int.MaxValue)]

@@ -170,8 +170,13 @@ public sealed class ImageCropper(IBlobStore store, IOptions<CropBuilderOptions> 
         {
             var windowMask = buffer.AsSpan(0, windowPixels);
             RleWindow.DecodeInto(rle, window.Window, windowMask, 255);
-            using var mask = Image.FromPixels(window.Window.Width, window.Window.Height, 1, windowMask);
-            png = mask.EncodePng(_options.PngCompression);
+            png = MaskPng.Encode(windowMask, window.Window.Width, window.Window.Height, _options.PngCompression switch
+            {
+                0 => System.IO.Compression.CompressionLevel.NoCompression,
+                <= 3 => System.IO.Compression.CompressionLevel.Fastest,
+                <= 6 => System.IO.Compression.CompressionLevel.Optimal,
+                _ => System.IO.Compression.CompressionLevel.SmallestSize,
+            });
         }
         finally
         {
