@@ -172,4 +172,33 @@ public sealed class GeometryTests
             }
         }
     }
+    [Fact]
+    public void Find_FromRuns_SameAsFromDecodedBoxOverCocoMini()
+    {
+        var compared = 0;
+        foreach (var document in CocoMini.Documents)
+        {
+            foreach (var instance in document.Instances)
+            {
+                var rle = RleMask.FromContract(instance.Rle);
+                var b = rle.Bbox;
+                if (rle.Area == 0)
+                    continue;
+                var box = new Rect(b.X, b.Y, b.Width, b.Height);
+                var fromBuffer = CentrePixel.Find(RleWindow.Decode(rle, box), box.Width, box.Height);
+                Assert.Equal(new Point(box.X + fromBuffer.X, box.Y + fromBuffer.Y), CentrePixel.Find(rle, box));
+                compared++;
+            }
+        }
+        Assert.True(compared > 700);
+    }
+
+    [Fact]
+    public void Find_FromRunsEvenBoxTie_UpperLeftAsRowMajor()
+    {
+        // A 2x2 box, all set: the centre (0.5, 0.5) is equally far from all four; row-major order picks (0, 0).
+        var rle = RleMask.Encode([1, 1, 1, 1], 2, 2);
+        Assert.Equal(new Point(0, 0), CentrePixel.Find(rle, new Rect(0, 0, 2, 2)));
+        Assert.Equal(new Point(0, 0), CentrePixel.Find([1, 1, 1, 1], 2, 2));
+    }
 }

@@ -146,31 +146,21 @@ public sealed class ImageCropper(IBlobStore store, IOptions<CropBuilderOptions> 
         var cropId = CropKeys.CropId(provenance.Customer, provenance.Project, provenance.TaskId, instance.Id);
         var box = new Rect(rleBox.X, rleBox.Y, rleBox.Width, rleBox.Height);
         var padding = CropPadding.Draw(cropId, _options.PaddingMin, _options.PaddingMax).ToPixels(box);
-        CropWindow window;
+        // The centre comes from the runs themselves; the mask is decoded once, inside the window, straight into the
+        // PNG's rows from a pooled buffer (large objects would otherwise leave window-sized arrays on the LOH).
+        var window = CropWindow.Compute(box, CentrePixel.Find(rle, box), padding, image.Width, image.Height);
         byte[] jpeg, png;
-        // Mask buffers come from the shared pool: large objects would otherwise leave window-sized arrays on the
-        // large-object heap until the next full collection.
-        var buffer = ArrayPool<byte>.Shared.Rent(checked(box.Width * box.Height));
-        try
-        {
-            var boxMask = buffer.AsSpan(0, box.Width * box.Height);
-            RleWindow.DecodeInto(rle, box, boxMask);
-            var inBox = CentrePixel.Find(boxMask, box.Width, box.Height);
-            window = CropWindow.Compute(box, new Point(box.X + inBox.X, box.Y + inBox.Y), padding, image.Width, image.Height);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
         using (var crop = image.Crop(window.Window, _options.PadValue))
             jpeg = crop.EncodeJpeg(_options.JpegQuality);
-        var windowPixels = checked(window.Window.Width * window.Window.Height);
-        buffer = ArrayPool<byte>.Shared.Rent(windowPixels);
+        var (ww, wh) = (window.Window.Width, window.Window.Height);
+        var rowsLength = checked((ww + 1) * wh);
+        var buffer = ArrayPool<byte>.Shared.Rent(rowsLength);
         try
         {
-            var windowMask = buffer.AsSpan(0, windowPixels);
-            RleWindow.DecodeInto(rle, window.Window, windowMask, 255);
-            png = MaskPng.Encode(windowMask, window.Window.Width, window.Window.Height, _options.PngCompression switch
+            var rows = buffer.AsSpan(0, rowsLength);
+            rows[0] = 0; // the first row's filter byte; DecodeInto clears the rest, the later filter bytes included
+            RleWindow.DecodeInto(rle, window.Window, rows[1..], ww + 1, 255);
+            png = MaskPng.EncodeRows(rows, ww, wh, _options.PngCompression switch
             {
                 0 => System.IO.Compression.CompressionLevel.NoCompression,
                 <= 3 => System.IO.Compression.CompressionLevel.Fastest,

@@ -33,9 +33,29 @@ public static class MaskPng
                 raw[y * (width + 1)] = 0; // filter type None
                 pixels.Slice(y * width, width).CopyTo(raw.AsSpan((y * (width + 1)) + 1, width));
             }
+            return EncodeRows(raw.AsSpan(0, rawLength), width, height, level);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+        }
+    }
+
+    /// <summary>
+    /// Encodes rows already in PNG's layout: each row is one filter byte (0, None) and then <paramref name="width"/>
+    /// pixels, <c>(width + 1) x height</c> bytes in all. Lets a caller decode a mask straight into PNG rows.
+    /// </summary>
+    public static byte[] EncodeRows(ReadOnlySpan<byte> rows, int width, int height, CompressionLevel level = CompressionLevel.Fastest)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        var rawLength = checked((width + 1) * height);
+        if (rows.Length != rawLength)
+            throw new ArgumentException($"expected {rawLength} bytes of filtered rows for a {width} x {height} image, got {rows.Length}", nameof(rows));
+        {
             using var idat = new MemoryStream(Math.Max(256, rawLength / 16));
             using (var zlib = new ZLibStream(idat, level, leaveOpen: true))
-                zlib.Write(raw, 0, rawLength);
+                zlib.Write(rows);
 
             using var png = new MemoryStream((int)idat.Length + 64);
             png.Write(Signature);
@@ -51,10 +71,6 @@ public static class MaskPng
             WriteChunk(png, "IDAT", idat.GetBuffer().AsSpan(0, (int)idat.Length));
             WriteChunk(png, "IEND", []);
             return png.ToArray();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(raw);
         }
     }
 

@@ -22,13 +22,21 @@ public static class RleWindow
     }
 
     /// <summary>Writes the window into <paramref name="output"/> (cleared first); see <see cref="Decode"/>.</summary>
-    public static void DecodeInto(RleMask rle, Rect window, Span<byte> output, byte foreground = 1)
+    public static void DecodeInto(RleMask rle, Rect window, Span<byte> output, byte foreground = 1) =>
+        DecodeInto(rle, window, output, window.Width, foreground);
+
+    /// <summary>
+    /// Writes the window into <paramref name="output"/> with rows <paramref name="stride"/> bytes apart (pixel (x, y)
+    /// at <c>y * stride + x</c>), e.g. straight into PNG rows; the whole span is cleared first.
+    /// </summary>
+    public static void DecodeInto(RleMask rle, Rect window, Span<byte> output, int stride, byte foreground)
     {
         ArgumentNullException.ThrowIfNull(rle);
         if (window.Width <= 0 || window.Height <= 0)
             throw new ArgumentOutOfRangeException(nameof(window), window, "the window must have a positive width and height");
-        if (output.Length != (long)window.Width * window.Height)
-            throw new ArgumentException($"expected {(long)window.Width * window.Height} bytes for the window, got {output.Length}", nameof(output));
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, window.Width);
+        if (output.Length < ((long)(window.Height - 1) * stride) + window.Width)
+            throw new ArgumentException($"{output.Length} bytes cannot hold a {window.Width} x {window.Height} window at stride {stride}", nameof(output));
         output.Clear();
         long h = rle.Height;
         if (h == 0 || rle.Width == 0)
@@ -60,7 +68,7 @@ public static class RleWindow
                     var r1 = (int)Math.Min(stop - columnStart, y1);
                     var ox = (int)column - window.X;
                     for (var r = r0; r < r1; r++)
-                        output[((r - window.Y) * window.Width) + ox] = foreground;
+                        output[((r - window.Y) * stride) + ox] = foreground;
                     s = stop;
                 }
             }
