@@ -74,9 +74,13 @@ public static class ContactSheet
                 var crop = entry.Crop;
                 var jpeg = await store.GetBytesAsync(crop.CropKey, cancellationToken).ConfigureAwait(false);
                 var png = await store.GetBytesAsync(crop.MaskKey, cancellationToken).ConfigureAwait(false);
-                var (thumb, overlay, w, h) = Thumbnail(jpeg, png, thumbnailSize, colour);
-                var dotX = (crop.CropWidth / 2 + 0.5) * w / crop.CropWidth;
-                var dotY = (crop.CropHeight / 2 + 0.5) * h / crop.CropHeight;
+                var (thumb, overlay, _, _) = Thumbnail(jpeg, png, thumbnailSize, colour);
+                // Shown fitted to the frame, small crops enlarged too, so every object reads at a glance.
+                var fit = (double)thumbnailSize / Math.Max(crop.CropWidth, crop.CropHeight);
+                var w = Math.Max(1, (int)Math.Round(crop.CropWidth * fit));
+                var h = Math.Max(1, (int)Math.Round(crop.CropHeight * fit));
+                var dotX = ((crop.CropWidth / 2) + 0.5) * w / crop.CropWidth;
+                var dotY = ((crop.CropHeight / 2) + 0.5) * h / crop.CropHeight;
                 html.Append(inv, $"<figure><div class=\"frame\"><div class=\"stack\"><img src=\"data:image/jpeg;base64,{Convert.ToBase64String(thumb)}\" width=\"{w}\" height=\"{h}\" alt=\"{Encode(crop.CropId)}\">");
                 html.Append(inv, $"<img class=\"overlay\" src=\"data:image/png;base64,{Convert.ToBase64String(overlay)}\" width=\"{w}\" height=\"{h}\" alt=\"\">");
                 html.Append(inv, $"<span class=\"dot\" style=\"left:{dotX:F1}px;top:{dotY:F1}px\"></span></div></div>");
