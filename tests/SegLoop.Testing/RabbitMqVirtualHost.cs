@@ -2,9 +2,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using SegLoop.Testing;
 
-namespace SegLoop.CropBuilder.Tests;
+namespace SegLoop.Testing;
 
 /// <summary>
 /// A fresh virtual host on the rig's RabbitMQ for one test, so queues from other tests or earlier runs

@@ -2,14 +2,16 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using SegLoop.Storage;
 
-namespace SegLoop.Inference.Tests;
+namespace SegLoop.Testing;
 
 /// <summary>A dictionary behind IBlobStore, keeping the interface's key rules, for tests without S3.</summary>
-internal sealed class InMemoryBlobStore : IBlobStore
+public sealed class InMemoryBlobStore : IBlobStore
 {
     private readonly ConcurrentDictionary<string, byte[]> _blobs = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, byte[]> Blobs => _blobs;
+
+    public int PutCount { get; private set; }
 
     public async Task PutAsync(string key, Stream content, string? contentType = null, CancellationToken cancellationToken = default)
     {
@@ -17,6 +19,7 @@ internal sealed class InMemoryBlobStore : IBlobStore
         using var buffer = new MemoryStream();
         await content.CopyToAsync(buffer, cancellationToken);
         _blobs[key] = buffer.ToArray();
+        PutCount++;
     }
 
     public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
