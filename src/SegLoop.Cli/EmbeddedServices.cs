@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SegLoop.Inference;
 using SegLoop.Ingest;
 using SegLoop.Storage;
 using SegLoop.Taxonomy;
@@ -14,7 +15,7 @@ namespace SegLoop.Cli;
 public static class EmbeddedServices
 {
     /// <summary>Names shown at start-up, in loop order.</summary>
-    public static readonly IReadOnlyList<string> Names = ["ingest", "taxonomy"];
+    public static readonly IReadOnlyList<string> Names = ["ingest", "taxonomy", "inference"];
 
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -23,7 +24,7 @@ public static class EmbeddedServices
         services.AddIngest(configuration);
         services.AddTaxonomy(configuration);
         // services.AddCropBuilder(configuration);
-        // services.AddInference(configuration);
+        services.AddInference(configuration);
     }
 
     public static void AddConsumers(IBusRegistrationConfigurator bus)
@@ -31,6 +32,6 @@ public static class EmbeddedServices
         bus.AddIngestConsumers();
         bus.AddTaxonomyConsumers();
         // bus.AddCropBuilderConsumers();
-        // bus.AddInferenceConsumers();
+        bus.AddInferenceConsumers();
     }
 }

@@ -13,6 +13,7 @@ public static class SegLoopCommand
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(TaxonomyCommand.Create());
         root.Subcommands.Add(ErrorsCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         return root;
     }
 }

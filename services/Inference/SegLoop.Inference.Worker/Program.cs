@@ -1,12 +1,12 @@
 using SegLoop.Hosting;
+using SegLoop.Inference;
+using SegLoop.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSegLoopDefaults("inference");
-// TODO(lead): builder.Services.AddInference(builder.Configuration); when SegLoop.Inference lands.
-builder.AddSegLoopBus(bus =>
-{
-    // TODO(lead): bus.AddInferenceConsumers();
-});
+builder.Services.AddBlobStore(builder.Configuration);
+builder.Services.AddInference(builder.Configuration);
+builder.AddSegLoopBus(bus => bus.AddInferenceConsumers());
 
 var app = builder.Build();
 app.MapSegLoopDefaults();

@@ -1,0 +1,237 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SegLoop.Contracts;
+using SegLoop.Hosting;
+using SegLoop.Inference;
+using SegLoop.Inference.Backends;
+using SegLoop.Inference.Models;
+using SegLoop.ModelRuntime;
+using SegLoop.Storage;
+using SegLoop.Storage.Local;
+using SegLoop.TestModels;
+using SegLoop.Vision;
+
+namespace SegLoop.Benchmarks;
+
+/// <summary>
+/// End-to-end pre-annotation (PNG images in a local folder store -> PreAnnotationRequested on the in-memory bus ->
+/// batched Inference -> PreAnnotationCompleted received) against the bare model run on the same crops in batches of
+/// the same size and as many at once, in the same process and run; for the project's test model (rembg preprocessing, 320 x 320) and
+/// for GrabCut. Args: [--images N] (default 240) [--hidden H] (test model hidden channels, default 8).
+/// </summary>
+public sealed class InferenceThroughputBenchmark : IBenchmark
+{
+    private const int PromptsPerImage = 2;
+    private const int MaxBatch = 32;
+
+    public string Name => "inference-throughput";
+
+    public string Description => "pre-annotation end to end (storage -> masks published) vs the bare model on the same crops; p50/p90 latency";
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var images = IntArg(args, "--images", 240);
+        var hidden = IntArg(args, "--hidden", 8);
+        var root = Path.Combine(Path.GetTempPath(), "segloop-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new LocalFolderBlobStore(root);
+            var registry = new ModelRegistry(store, TimeProvider.System);
+            var net = OnnxTestModels.SaliencyNet(hidden);
+            var preprocessing = new OnnxPreprocessing { Mode = PreprocessingMode.Rembg, InputSize = 320 };
+            await registry.RegisterAsync("saliency", net.Onnx, preprocessing, cancellationToken: cancellationToken);
+            await registry.PromoteAsync("saliency", "v1", cancellationToken);
+            var requests = await WriteImagesAsync(store, images, cancellationToken);
+            Console.WriteLine($"{images} images 256x192 in a local folder store, {PromptsPerImage} box prompts each, in-memory bus, " +
+                              $"MaxBatch {MaxBatch}, {Environment.ProcessorCount} logical CPUs");
+            Console.WriteLine("model                      e2e prompts/s  bare prompts/s  ratio  target  p50 ms  p90 ms  p99 ms");
+
+            var rc = 0;
+            using (var model = OnnxModel.FromBytes(net.Onnx, name: "saliency"))
+            {
+                var bare = Bare(new OnnxBackend(model, preprocessing, "saliency", "v1"), store, requests, cancellationToken);
+                rc |= await EndToEndAsync($"saliency-net(hidden={hidden})", "saliency", root, store, requests, bare, cancellationToken);
+            }
+            var grabCutBare = Bare(new GrabCutBackend(iterations: 5, clickRadius: 3), store, requests, cancellationToken);
+            rc |= await EndToEndAsync("grabcut (5 iterations)", null, root, store, requests, grabCutBare, cancellationToken);
+            return rc;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<List<PreAnnotationRequested>> WriteImagesAsync(IBlobStore store, int count, CancellationToken cancellationToken)
+    {
+        var random = new Random(7);
+        var requests = new List<PreAnnotationRequested>();
+        for (var i = 0; i < count; i++)
+        {
+            const int width = 256, height = 192;
+            var pixels = new byte[width * height * 3];
+            random.NextBytes(pixels);
+            var boxes = new[] { new Rect(20 + (i % 17), 30, 90, 80), new Rect(140, 40 + (i % 13), 80, 100) };
+            foreach (var b in boxes)
+            {
+                for (var y = b.Y; y < b.Bottom; y++)
+                {
+                    for (var x = b.X; x < b.Right; x++)
+                    {
+                        var p = ((y * width) + x) * 3;
+                        pixels[p] = (byte)(pixels[p] / 4);
+                        pixels[p + 1] = (byte)(pixels[p + 1] / 4);
+                        pixels[p + 2] = (byte)(192 + (pixels[p + 2] / 4));
+                    }
+                }
+            }
+            using var image = Image.FromPixels(width, height, 3, pixels);
+            var key = $"images/bench/{i:D4}.png";
+            await store.PutBytesAsync(key, image.EncodePng(), "image/png", cancellationToken);
+            requests.Add(new PreAnnotationRequested
+            {
+                RequestId = $"bench-{i:D4}",
+                ImageKey = key,
+                Prompts = boxes.Select(b => new Prompt { Box = new BoundingBox(b.X, b.Y, b.Width, b.Height) }).ToList(),
+            });
+        }
+        return requests;
+    }
+
+    /// <summary>The bare model: the same crops, prepared beforehand, run in batches of MaxBatch; prompts/s of the runs alone.</summary>
+    private static double Bare(CropBackend backend, IBlobStore store, List<PreAnnotationRequested> requests, CancellationToken cancellationToken)
+    {
+        var crops = new List<CropInput>();
+        try
+        {
+            foreach (var request in requests)
+            {
+                using var image = ImageCodec.Decode(store.GetBytesAsync(request.ImageKey, cancellationToken).GetAwaiter().GetResult());
+                foreach (var prompt in PromptGeometry.PrepareAll(request.Prompts, image.Width, image.Height, CropWindow.DefaultPadding))
+                    crops.Add(backend.Prepare(image, prompt));
+            }
+            var groups = crops.GroupBy(c => c.GroupKey).Select(g => g.ToList()).ToList();
+            // Warm up once, then time every crop once.
+            backend.Run(groups[0].Take(MaxBatch).ToList(), cancellationToken);
+            // As many batches at once as the service runs (Inference:Batching:MaxConcurrentBatches, default 2).
+            var batches = groups.SelectMany(g => g.Chunk(MaxBatch)).ToList();
+            var watch = Stopwatch.StartNew();
+            Parallel.ForEach(batches, new ParallelOptions { MaxDegreeOfParallelism = new BatchingOptions().MaxConcurrentBatches, CancellationToken = cancellationToken },
+                batch => backend.Run(batch, cancellationToken));
+            return crops.Count / watch.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            foreach (var crop in crops)
+                crop.Dispose();
+        }
+    }
+
+    private static async Task<int> EndToEndAsync(string label, string? model, string root, IBlobStore store,
+        List<PreAnnotationRequested> requests, double bare, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Bus:Transport"] = "InMemory",
+            ["Bus:PrefetchCount"] = "256",
+            ["Inference:ConcurrentMessageLimit"] = "128",
+            ["Inference:Batching:MaxBatch"] = MaxBatch.ToString(CultureInfo.InvariantCulture),
+            ["Inference:Batching:MaxWaitMs"] = "10",
+            ["Inference:DefaultModel"] = model,
+        });
+        builder.AddSegLoopDefaults("inference-bench");
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<Arrivals>();
+        builder.Services.AddInference(builder.Configuration);
+        builder.AddSegLoopBus(bus =>
+        {
+            bus.AddInferenceConsumers();
+            bus.AddConsumer<ArrivalConsumer>();
+            bus.AddConsumer<FailureConsumer>();
+        });
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        await host.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        var publish = host.Services.GetRequiredService<IPublishEndpoint>();
+        var arrivals = host.Services.GetRequiredService<Arrivals>();
+
+        // Warm-up round (model load, JIT), not timed.
+        foreach (var r in requests.Take(MaxBatch))
+            await publish.Publish(r with { RequestId = "warm-" + r.RequestId }, cancellationToken);
+        await arrivals.WaitAsync(MaxBatch, cancellationToken);
+        arrivals.Reset();
+
+        var watch = Stopwatch.StartNew();
+        foreach (var r in requests)
+        {
+            arrivals.Sent[r.RequestId] = Stopwatch.GetTimestamp();
+            await publish.Publish(r, cancellationToken);
+        }
+        await arrivals.WaitAsync(requests.Count, cancellationToken);
+        var elapsed = watch.Elapsed.TotalSeconds;
+        await host.StopAsync(CancellationToken.None);
+
+        var latencies = arrivals.Received.Select(kv => Stopwatch.GetElapsedTime(arrivals.Sent[kv.Key], kv.Value).TotalMilliseconds).Order().ToList();
+        var e2e = requests.Count * PromptsPerImage / elapsed;
+        var ratio = e2e / bare;
+        var failures = arrivals.Failures;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{label,-26} {e2e,13:F1}  {bare,14:F1}  {ratio,5:F2}  {(ratio >= 0.85 ? "met" : "MISSED"),6}  {Percentile(latencies, 0.5),6:F1}  {Percentile(latencies, 0.9),6:F1}  {Percentile(latencies, 0.99),6:F1}  " +
+            $"{(failures == 0 ? "" : $"({failures} failed!)")}"));
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static double Percentile(List<double> sorted, double q) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+
+    private static int IntArg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    internal sealed class Arrivals
+    {
+        public ConcurrentDictionary<string, long> Sent { get; private set; } = new();
+        public ConcurrentDictionary<string, long> Received { get; private set; } = new();
+        public int Failures;
+
+        public void Reset()
+        {
+            Sent = new();
+            Received = new();
+        }
+
+        public async Task WaitAsync(int count, CancellationToken cancellationToken)
+        {
+            while (Received.Count + Volatile.Read(ref Failures) < count)
+                await Task.Delay(2, cancellationToken);
+        }
+    }
+
+    internal sealed class ArrivalConsumer(Arrivals arrivals) : IConsumer<PreAnnotationCompleted>
+    {
+        public Task Consume(ConsumeContext<PreAnnotationCompleted> context)
+        {
+            arrivals.Received[context.Message.RequestId] = Stopwatch.GetTimestamp();
+            return Task.CompletedTask;
+        }
+    }
+
+    internal sealed class FailureConsumer(Arrivals arrivals) : IConsumer<PreAnnotationFailed>
+    {
+        public Task Consume(ConsumeContext<PreAnnotationFailed> context)
+        {
+            Console.Error.WriteLine($"{context.Message.RequestId}: {context.Message.Code} {context.Message.Reason}");
+            Interlocked.Increment(ref arrivals.Failures);
+            return Task.CompletedTask;
+        }
+    }
+}

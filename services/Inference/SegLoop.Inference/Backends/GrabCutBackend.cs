@@ -1,0 +1,66 @@
+using SegLoop.Vision;
+
+namespace SegLoop.Inference.Backends;
+
+/// <summary>
+/// OpenCV GrabCut from the box, no weights: outside the box is background, inside probably foreground; positive
+/// clicks seed a foreground disk, negative clicks a background disk, extreme points single foreground pixels.
+/// </summary>
+internal sealed class GrabCutBackend(int iterations, int clickRadius) : CropBackend
+{
+    public const string ModelName = "grabcut";
+    public const string BuiltinVersion = "builtin";
+    private static readonly object Group = "grabcut";
+
+    public override string Model => ModelName;
+
+    public override string Version => BuiltinVersion;
+
+    public override bool UsesClickSeeds => true;
+
+    public override CropInput Prepare(Image image, PreparedPrompt prompt)
+    {
+        var window = prompt.Window;
+        var crop = image.Crop(window);
+        var seeds = new GrabCutLabel[window.Width * window.Height];
+        var box = prompt.BoxInCrop;
+        for (var y = box.Y; y < box.Bottom; y++)
+            seeds.AsSpan((y * window.Width) + box.X, box.Width).Fill(GrabCutLabel.ProbableForeground);
+        foreach (var point in prompt.ExtremePoints)
+            Paint(seeds, window, point.X - window.X, point.Y - window.Y, 0, GrabCutLabel.Foreground);
+        foreach (var click in prompt.Clicks)
+            Paint(seeds, window, click.X - window.X, click.Y - window.Y, clickRadius, click.Positive ? GrabCutLabel.Foreground : GrabCutLabel.Background);
+        return new CropInput { Prompt = prompt, GroupKey = Group, Crop = crop, Seeds = seeds };
+    }
+
+    public override IReadOnlyList<CropProbabilities> Run(IReadOnlyList<CropInput> batch, CancellationToken cancellationToken)
+    {
+        var results = new CropProbabilities[batch.Count];
+        Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        {
+            var input = batch[i];
+            var window = input.Prompt.Window;
+            var mask = GrabCut.FromSeeds(input.Crop!, input.Prompt.BoxInCrop, input.Seeds, iterations);
+            var values = new float[mask.Data.Length];
+            var data = mask.Data;
+            for (var j = 0; j < values.Length; j++)
+                values[j] = data[j];
+            results[i] = new CropProbabilities(values, window.Width, window.Height);
+        });
+        return results;
+    }
+
+    private static void Paint(GrabCutLabel[] seeds, Rect window, double cx, double cy, int radius, GrabCutLabel label)
+    {
+        var x0 = (int)Math.Floor(cx);
+        var y0 = (int)Math.Floor(cy);
+        for (var y = y0 - radius; y <= y0 + radius; y++)
+        {
+            for (var x = x0 - radius; x <= x0 + radius; x++)
+            {
+                if ((uint)x < (uint)window.Width && (uint)y < (uint)window.Height && ((x - x0) * (x - x0)) + ((y - y0) * (y - y0)) <= radius * radius)
+                    seeds[(y * window.Width) + x] = label;
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using SegLoop.ModelRuntime;
+using SegLoop.Vision;
+
+namespace SegLoop.Inference.Backends;
+
+/// <summary>
+/// A U2-Net-convention ONNX model: N x 3 x H x W in, first output N x 1 x H x W, min-max rescaled per sample,
+/// resized back to the crop.
+/// </summary>
+internal sealed class OnnxBackend : CropBackend
+{
+    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
+    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
+
+    private readonly OnnxModel model;
+    private readonly OnnxPreprocessing preprocessing;
+    private readonly string inputName;
+    private readonly int outputIndex;
+
+    public OnnxBackend(OnnxModel model, OnnxPreprocessing preprocessing, string name, string version)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        this.model = model;
+        this.preprocessing = preprocessing;
+        Model = name;
+        Version = version;
+        inputName = preprocessing.InputName ?? model.Inputs[0].Name;
+        if (!model.Inputs.Any(i => i.Name == inputName))
+            throw new ArgumentException($"model {name} has no input '{inputName}'", nameof(preprocessing));
+        outputIndex = 0;
+        if (preprocessing.OutputName is { } outputName)
+        {
+            outputIndex = model.Outputs.Select(o => o.Name).ToList().IndexOf(outputName);
+            if (outputIndex < 0)
+                throw new ArgumentException($"model {name} has no output '{outputName}'", nameof(preprocessing));
+        }
+    }
+
+    public override string Model { get; }
+
+    public override string Version { get; }
+
+    public override bool UsesClickSeeds => false;
+
+    public OnnxModel Session => model;
+
+    public override CropInput Prepare(Image image, PreparedPrompt prompt)
+    {
+        using var crop = image.Crop(prompt.Window);
+        using var rgb = crop.BgrToRgb();
+        int width, height, tensorWidth, tensorHeight;
+        float[] tensor;
+        if (preprocessing.Mode == PreprocessingMode.Rembg)
+        {
+            width = height = tensorWidth = tensorHeight = preprocessing.InputSize;
+            using var resized = rgb.Resize(width, height, Interpolation.Lanczos4);
+            tensor = Normalize(resized.Pixels, width, height, tensorWidth, tensorHeight);
+        }
+        else
+        {
+            width = rgb.Width;
+            height = rgb.Height;
+            tensorWidth = RoundUp32(width);
+            tensorHeight = RoundUp32(height);
+            tensor = Normalize(rgb.Pixels, width, height, tensorWidth, tensorHeight);
+        }
+        return new CropInput
+        {
+            Prompt = prompt,
+            GroupKey = (tensorHeight, tensorWidth),
+            Tensor = tensor,
+            TensorWidth = tensorWidth,
+            TensorHeight = tensorHeight,
+        };
+    }
+
+    public override IReadOnlyList<CropProbabilities> Run(IReadOnlyList<CropInput> batch, CancellationToken cancellationToken)
+    {
+        var first = batch[0];
+        var plane = first.TensorWidth * first.TensorHeight;
+        var input = new float[batch.Count * 3 * plane];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].TensorWidth != first.TensorWidth || batch[i].TensorHeight != first.TensorHeight)
+                throw new ArgumentException("a batch mixes input sizes", nameof(batch));
+            batch[i].Tensor.AsSpan().CopyTo(input.AsSpan(i * 3 * plane));
+        }
+
+        ReadOnlySpan<TensorInput> inputs = [new TensorInput(inputName, input, new TensorShape(batch.Count, 3, first.TensorHeight, first.TensorWidth))];
+        using var outputs = model.Run(inputs, cancellationToken);
+        var output = outputs.GetSpan(outputIndex);
+        if (output.Length != batch.Count * plane)
+            throw new InvalidOperationException(
+                $"model {Model} output {outputs.GetName(outputIndex)} has shape {outputs.GetShape(outputIndex)}; expected {batch.Count} x 1 x {first.TensorHeight} x {first.TensorWidth}");
+
+        var results = new CropProbabilities[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var window = batch[i].Prompt.Window;
+            var validWidth = preprocessing.Mode == PreprocessingMode.Rembg ? first.TensorWidth : window.Width;
+            var validHeight = preprocessing.Mode == PreprocessingMode.Rembg ? first.TensorHeight : window.Height;
+            var sample = RescaleValid(output.Slice(i * plane, plane), first.TensorWidth, validWidth, validHeight);
+            var resized = validWidth == window.Width && validHeight == window.Height
+                ? sample
+                : ResizeBilinear(sample, validWidth, validHeight, window.Width, window.Height);
+            results[i] = new CropProbabilities(resized, window.Width, window.Height);
+        }
+        return results;
+    }
+
+    /// <summary>RGB bytes (width x height x 3) to a normalised 3 x tensorHeight x tensorWidth tensor, zero-padded.</summary>
+    internal static float[] Normalize(ReadOnlySpan<byte> rgb, int width, int height, int tensorWidth, int tensorHeight)
+    {
+        byte max = 0;
+        foreach (var b in rgb)
+            max = Math.Max(max, b);
+        // rembg divides by the image's maximum; an all-black crop would divide by zero, so it is left at 0.
+        var scale = max == 0 ? 0f : 1f / max;
+        var plane = tensorWidth * tensorHeight;
+        var tensor = new float[3 * plane];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var source = ((y * width) + x) * 3;
+                var target = (y * tensorWidth) + x;
+                for (var c = 0; c < 3; c++)
+                    tensor[(c * plane) + target] = ((rgb[source + c] * scale) - Mean[c]) / Std[c];
+            }
+        }
+        return tensor;
+    }
+
+    /// <summary>Min-max rescales the valid (top-left validWidth x validHeight) part of one output plane to [0, 1].</summary>
+    internal static float[] RescaleValid(ReadOnlySpan<float> plane, int stride, int validWidth, int validHeight)
+    {
+        var min = float.PositiveInfinity;
+        var max = float.NegativeInfinity;
+        for (var y = 0; y < validHeight; y++)
+        {
+            foreach (var v in plane.Slice(y * stride, validWidth))
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+            }
+        }
+        var range = max - min;
+        var result = new float[validWidth * validHeight];
+        if (!(range > 0))
+            return result;
+        for (var y = 0; y < validHeight; y++)
+        {
+            var row = plane.Slice(y * stride, validWidth);
+            for (var x = 0; x < validWidth; x++)
+                result[(y * validWidth) + x] = (row[x] - min) / range;
+        }
+        return result;
+    }
+
+    /// <summary>Bilinear resize with pixel-centre alignment (OpenCV's INTER_LINEAR convention).</summary>
+    internal static float[] ResizeBilinear(float[] source, int sourceWidth, int sourceHeight, int width, int height)
+    {
+        var result = new float[width * height];
+        var scaleX = (double)sourceWidth / width;
+        var scaleY = (double)sourceHeight / height;
+        for (var y = 0; y < height; y++)
+        {
+            var sy = Math.Clamp(((y + 0.5) * scaleY) - 0.5, 0, sourceHeight - 1);
+            var y0 = (int)sy;
+            var y1 = Math.Min(y0 + 1, sourceHeight - 1);
+            var fy = (float)(sy - y0);
+            for (var x = 0; x < width; x++)
+            {
+                var sx = Math.Clamp(((x + 0.5) * scaleX) - 0.5, 0, sourceWidth - 1);
+                var x0 = (int)sx;
+                var x1 = Math.Min(x0 + 1, sourceWidth - 1);
+                var fx = (float)(sx - x0);
+                var top = source[(y0 * sourceWidth) + x0] + ((source[(y0 * sourceWidth) + x1] - source[(y0 * sourceWidth) + x0]) * fx);
+                var bottom = source[(y1 * sourceWidth) + x0] + ((source[(y1 * sourceWidth) + x1] - source[(y1 * sourceWidth) + x0]) * fx);
+                result[(y * width) + x] = top + ((bottom - top) * fy);
+            }
+        }
+        return result;
+    }
+
+    private static int RoundUp32(int value) => (value + 31) / 32 * 32;
+}

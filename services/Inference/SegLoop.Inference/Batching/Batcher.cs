@@ -1,0 +1,175 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SegLoop.Inference.Backends;
+
+namespace SegLoop.Inference.Batching;
+
+/// <summary>
+/// Gathers crops from many requests into batches per (model version, input size): a batch runs when it holds
+/// Inference:Batching:MaxBatch crops or its oldest crop has waited MaxWaitMs, with at most MaxConcurrentBatches
+/// running at once (while they run, new crops queue up and the next batches fill). Each crop's result goes back
+/// through its own task; when a batch fails its crops are re-run one by one, so one bad crop fails only its request.
+/// </summary>
+public sealed class Batcher : IAsyncDisposable
+{
+    private readonly Channel<WorkItem> queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly BatchingOptions options;
+    private readonly InferenceMetrics metrics;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<Batcher> logger;
+    private readonly SemaphoreSlim slots;
+    private readonly Task loop;
+
+    public Batcher(IOptions<InferenceOptions> options, InferenceMetrics metrics, TimeProvider timeProvider, ILogger<Batcher> logger)
+    {
+        this.options = options.Value.Batching;
+        this.metrics = metrics;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+        slots = new SemaphoreSlim(this.options.MaxConcurrentBatches, this.options.MaxConcurrentBatches);
+        loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Queues one crop for <paramref name="backend"/>; completes with its probabilities or the backend's exception.</summary>
+    internal Task<CropProbabilities> SubmitAsync(CropBackend backend, CropInput input, CancellationToken cancellationToken)
+    {
+        var item = new WorkItem(new GroupKey(backend, input.GroupKey), input, timeProvider.GetTimestamp(), cancellationToken);
+        if (!queue.Writer.TryWrite(item))
+            throw new ObjectDisposedException(nameof(Batcher));
+        return item.Completion.Task;
+    }
+
+    private async Task LoopAsync()
+    {
+        var pending = new Dictionary<GroupKey, List<WorkItem>>();
+        var reader = queue.Reader;
+        var maxWait = TimeSpan.FromMilliseconds(options.MaxWaitMs);
+        Task<bool>? readable = null;
+        var open = true;
+        while (open || pending.Count > 0)
+        {
+            Drain(reader, pending);
+            while (NextReady(pending, maxWait, flushAll: !open) is { } ready)
+            {
+                await slots.WaitAsync().ConfigureAwait(false);
+                Drain(reader, pending); // crops that arrived while every slot was busy join this batch
+                var items = pending[ready];
+                var batch = items.Take(options.MaxBatch).ToList();
+                items.RemoveRange(0, batch.Count);
+                if (items.Count == 0)
+                    pending.Remove(ready);
+                _ = Task.Run(() => Execute(ready.Backend, batch));
+            }
+            if (!open)
+                continue;
+
+            readable ??= reader.WaitToReadAsync().AsTask();
+            if (pending.Count == 0)
+            {
+                open = await readable.ConfigureAwait(false);
+                readable = null;
+                continue;
+            }
+            var oldest = pending.Values.Min(l => l[0].Enqueued);
+            var remaining = maxWait - timeProvider.GetElapsedTime(oldest);
+            if (remaining > TimeSpan.Zero)
+            {
+                var delay = Task.Delay(remaining, timeProvider);
+                if (await Task.WhenAny(readable, delay).ConfigureAwait(false) == readable)
+                {
+                    open = await readable.ConfigureAwait(false);
+                    readable = null;
+                }
+            }
+        }
+    }
+
+    private static void Drain(ChannelReader<WorkItem> reader, Dictionary<GroupKey, List<WorkItem>> pending)
+    {
+        while (reader.TryRead(out var item))
+        {
+            if (!pending.TryGetValue(item.Key, out var list))
+                pending[item.Key] = list = [];
+            list.Add(item);
+        }
+    }
+
+    private GroupKey? NextReady(Dictionary<GroupKey, List<WorkItem>> pending, TimeSpan maxWait, bool flushAll)
+    {
+        foreach (var (key, items) in pending)
+        {
+            if (flushAll || items.Count >= options.MaxBatch || timeProvider.GetElapsedTime(items[0].Enqueued) >= maxWait)
+                return key;
+        }
+        return null;
+    }
+
+    private void Execute(CropBackend backend, List<WorkItem> batch)
+    {
+        try
+        {
+            var live = batch.Where(i => !i.Cancellation.IsCancellationRequested).ToList();
+            foreach (var item in batch.Except(live))
+                item.Completion.TrySetCanceled(item.Cancellation);
+            if (live.Count == 0)
+                return;
+            try
+            {
+                var outputs = backend.Run(live.Select(i => i.Input).ToList(), CancellationToken.None);
+                metrics.BatchRun(backend.Model, live.Count);
+                for (var i = 0; i < live.Count; i++)
+                    live[i].Completion.TrySetResult(outputs[i]);
+            }
+            catch (Exception e) when (live.Count > 1)
+            {
+                Log.BatchFailed(logger, e, backend.Model, live.Count);
+                foreach (var item in live)
+                    RunAlone(backend, item);
+            }
+            catch (Exception e)
+            {
+                live[0].Completion.TrySetException(e);
+            }
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private void RunAlone(CropBackend backend, WorkItem item)
+    {
+        try
+        {
+            var output = backend.Run([item.Input], CancellationToken.None);
+            metrics.BatchRun(backend.Model, 1);
+            item.Completion.TrySetResult(output[0]);
+        }
+        catch (Exception e)
+        {
+            item.Completion.TrySetException(e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await loop.ConfigureAwait(false);
+        // Let running batches finish before the slots go.
+        for (var i = 0; i < options.MaxConcurrentBatches; i++)
+            await slots.WaitAsync().ConfigureAwait(false);
+        slots.Dispose();
+    }
+
+    private readonly record struct GroupKey(CropBackend Backend, object InputKey);
+
+    private sealed class WorkItem(GroupKey key, CropInput input, long enqueued, CancellationToken cancellation)
+    {
+        public GroupKey Key => key;
+        public CropInput Input => input;
+        public long Enqueued => enqueued;
+        public CancellationToken Cancellation => cancellation;
+        public TaskCompletionSource<CropProbabilities> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,40 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SegLoop.Hosting;
+using SegLoop.Inference.Batching;
+using SegLoop.Inference.Consumers;
+using SegLoop.Inference.Models;
+using SegLoop.ModelRuntime;
+
+namespace SegLoop.Inference;
+
+public static class InferenceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Inference options ("Inference", validated at start), ONNX Runtime options ("ModelRuntime"), the model registry and
+    /// catalog, the batcher, metrics and <see cref="PreAnnotationService"/>. Needs an IBlobStore registered by the host.
+    /// </summary>
+    public static IServiceCollection AddInference(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSegLoopOptions<InferenceOptions>(InferenceOptions.SectionName);
+        services.AddModelRuntime(configuration);
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<InferenceMetrics>();
+        services.TryAddSingleton<ModelRegistry>();
+        services.TryAddSingleton<ModelCatalog>();
+        services.TryAddSingleton<Batcher>();
+        services.TryAddSingleton<PreAnnotationService>();
+        return services;
+    }
+
+    public static void AddInferenceConsumers(this IBusRegistrationConfigurator bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddConsumer<PreAnnotationRequestedConsumer, PreAnnotationRequestedConsumerDefinition>();
+        bus.AddConsumer<ModelPromotedConsumer, ModelPromotedConsumerDefinition>();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SegLoop.Contracts;
+using SegLoop.Inference.Backends;
+using SegLoop.ModelRuntime;
+
+namespace SegLoop.Inference.Models;
+
+/// <summary>
+/// The models this process serves: GrabCut (built in) and the promoted version of each registry model, loaded on
+/// first use with its SHA-256 checked, swapped on <see cref="ModelPromoted"/>.
+/// </summary>
+public sealed class ModelCatalog : IDisposable
+{
+    private readonly ModelRegistry registry;
+    private readonly IOptions<OnnxModelOptions> onnxOptions;
+    private readonly ILogger<ModelCatalog> logger;
+    private readonly ConcurrentDictionary<string, ModelHolder> current = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim loadLock = new(1, 1);
+    private readonly ModelHolder grabCut;
+
+    public ModelCatalog(ModelRegistry registry, IOptions<InferenceOptions> options, IOptions<OnnxModelOptions> onnxOptions, ILogger<ModelCatalog> logger)
+    {
+        this.registry = registry;
+        this.onnxOptions = onnxOptions;
+        this.logger = logger;
+        grabCut = new ModelHolder(new GrabCutBackend(options.Value.GrabCutIterations, options.Value.ClickRadius), owned: null);
+    }
+
+    /// <summary>A lease on the current version of <paramref name="name"/>; null when the registry has no promoted version of it.</summary>
+    internal async Task<ModelLease?> AcquireAsync(string name, CancellationToken cancellationToken)
+    {
+        if (name == GrabCutBackend.ModelName)
+            return grabCut.TryAcquire();
+        while (true)
+        {
+            if (current.TryGetValue(name, out var holder))
+            {
+                if (holder.TryAcquire() is { } lease)
+                    return lease;
+                continue; // swapped out between the read and the acquire: read again
+            }
+            var promoted = await registry.GetPromotedAsync(name, cancellationToken).ConfigureAwait(false);
+            if (promoted is null)
+                return null;
+            await LoadAsync(name, promoted.Version, promoted.Sha256, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Loads the promoted version and makes it current; requests already holding the old one finish on it.</summary>
+    public Task PromoteAsync(ModelPromoted message, CancellationToken cancellationToken) =>
+        LoadAsync(message.Name, message.Version, message.Sha256, onlyIfAbsent: false, cancellationToken);
+
+    private async Task LoadAsync(string name, string version, string sha256, bool onlyIfAbsent, CancellationToken cancellationToken)
+    {
+        await loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (current.TryGetValue(name, out var existing) && (onlyIfAbsent || existing.Backend.Version == version))
+                return;
+            var file = await registry.LoadAsync(name, version, sha256, cancellationToken).ConfigureAwait(false);
+            var model = OnnxModel.FromBytes(file.Bytes, onnxOptions.Value, logger, name: $"{name}@{version}");
+            ModelHolder holder;
+            try
+            {
+                holder = new ModelHolder(new OnnxBackend(model, file.Metadata.Preprocessing, name, version), model);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            Log.ModelLoaded(logger, name, version, file.Metadata.Sha256, file.Metadata.Preprocessing.Mode.ToString());
+            current[name] = holder;
+            if (existing is not null)
+            {
+                Log.ModelSwapped(logger, name, existing.Backend.Version, version);
+                existing.Release();
+            }
+        }
+        finally
+        {
+            loadLock.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var holder in current.Values)
+            holder.Release();
+        current.Clear();
+        loadLock.Dispose();
+    }
+}

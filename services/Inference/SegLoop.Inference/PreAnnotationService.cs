@@ -1,0 +1,205 @@
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SegLoop.Contracts;
+using SegLoop.Inference.Backends;
+using SegLoop.Inference.Batching;
+using SegLoop.Inference.Models;
+using SegLoop.Storage;
+using SegLoop.Vision;
+using SegLoop.Vision.Coco;
+
+namespace SegLoop.Inference;
+
+/// <summary>The answer to one request: exactly one of the two is set.</summary>
+public sealed record PreAnnotationOutcome(PreAnnotationCompleted? Completed, PreAnnotationFailed? Failed);
+
+/// <summary>Stable <see cref="PreAnnotationFailed.Code"/> values.</summary>
+public static class FailureCodes
+{
+    public const string BadRequest = "bad-request";
+    public const string ImageNotFound = "image-not-found";
+    public const string UnreadableImage = "unreadable-image";
+    public const string UnknownModel = "unknown-model";
+    public const string BadPrompt = "bad-prompt";
+    public const string ModelError = "model-error";
+}
+
+/// <summary>
+/// Answers one <see cref="PreAnnotationRequested"/>: loads the image, crops every prompt, runs the crops through the
+/// shared <see cref="Batcher"/>, postprocesses, writes COCO results to prelabels/{requestId}.json and returns the
+/// masks. Bad input (missing image, unknown model, bad prompt, a crop the model fails on) comes back as a failure
+/// outcome, never an exception; storage and bus faults propagate so the bus retries them.
+/// </summary>
+public sealed partial class PreAnnotationService
+{
+    public const string ResultsPrefix = "prelabels/";
+
+    private readonly IBlobStore store;
+    private readonly ModelCatalog catalog;
+    private readonly Batcher batcher;
+    private readonly InferenceMetrics metrics;
+    private readonly InferenceOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<PreAnnotationService> logger;
+
+    public PreAnnotationService(IBlobStore store, ModelCatalog catalog, Batcher batcher, InferenceMetrics metrics,
+        IOptions<InferenceOptions> options, TimeProvider timeProvider, ILogger<PreAnnotationService> logger)
+    {
+        this.store = store;
+        this.catalog = catalog;
+        this.batcher = batcher;
+        this.metrics = metrics;
+        this.options = options.Value;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+    }
+
+    public static string ResultsKey(string requestId) => $"{ResultsPrefix}{requestId}.json";
+
+    public async Task<PreAnnotationOutcome> HandleAsync(PreAnnotationRequested request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = timeProvider.GetTimestamp();
+        var modelName = request.Model ?? options.DefaultModel ?? GrabCutBackend.ModelName;
+        PreAnnotationOutcome Fail(string code, string reason)
+        {
+            Log.RequestFailed(logger, request.RequestId ?? "", request.ImageKey ?? "", code, reason);
+            metrics.RequestAnswered(modelName, code, timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            return new PreAnnotationOutcome(null, new PreAnnotationFailed
+            {
+                RequestId = request.RequestId ?? "",
+                ImageKey = request.ImageKey ?? "",
+                Model = modelName,
+                Code = code,
+                Reason = reason,
+            });
+        }
+
+        if (string.IsNullOrEmpty(request.RequestId) || !RequestIdPattern().IsMatch(request.RequestId))
+            return Fail(FailureCodes.BadRequest, $"request id '{request.RequestId}' must be 1-200 letters, digits, '.', '_' or '-' (it names the results file)");
+        if (string.IsNullOrWhiteSpace(request.ImageKey))
+            return Fail(FailureCodes.BadRequest, "the request has no image key");
+        if (request.Prompts is null || request.Prompts.Count == 0)
+            return Fail(FailureCodes.BadPrompt, "the request has no prompts");
+        if (!(request.Threshold is >= 0 and <= 1))
+            return Fail(FailureCodes.BadPrompt, $"threshold {request.Threshold} is not in [0, 1]");
+
+        using var lease = await catalog.AcquireAsync(modelName, cancellationToken).ConfigureAwait(false);
+        if (lease is null)
+            return Fail(FailureCodes.UnknownModel, $"model '{modelName}' is not in the registry or has no promoted version (register and promote it, or use 'grabcut')");
+
+        byte[] bytes;
+        try
+        {
+            bytes = await store.GetBytesAsync(request.ImageKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobNotFoundException)
+        {
+            return Fail(FailureCodes.ImageNotFound, $"image '{request.ImageKey}' does not exist in storage");
+        }
+        catch (InvalidBlobKeyException e)
+        {
+            return Fail(FailureCodes.BadRequest, $"image key '{request.ImageKey}' is not a valid storage key: {e.Message}");
+        }
+
+        Image image;
+        try
+        {
+            image = ImageCodec.Decode(bytes, new DecodeOptions { MaxPixels = options.MaxImagePixels });
+        }
+        catch (ImageDecodeException e)
+        {
+            return Fail(FailureCodes.UnreadableImage, $"image '{request.ImageKey}' cannot be decoded: {e.Message}");
+        }
+
+        var backend = lease.Backend;
+        IReadOnlyList<PromptSegmentation> segmentations;
+        var width = image.Width;
+        var height = image.Height;
+        using (image)
+        {
+            IReadOnlyList<PreparedPrompt> prepared;
+            try
+            {
+                prepared = PromptGeometry.PrepareAll(request.Prompts, width, height, options.Padding);
+            }
+            catch (BadPromptException e)
+            {
+                return Fail(FailureCodes.BadPrompt, e.Message);
+            }
+
+            var inputs = new List<CropInput>(prepared.Count);
+            try
+            {
+                foreach (var prompt in prepared)
+                    inputs.Add(backend.Prepare(image, prompt));
+                var probabilities = await Task.WhenAll(inputs.Select(i => batcher.SubmitAsync(backend, i, cancellationToken))).ConfigureAwait(false);
+                segmentations = prepared.Select((p, i) => MaskPostprocessor.Finish(p, probabilities[i], request.Threshold, width, height)).ToList();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return Fail(FailureCodes.ModelError, $"model {backend.Model} {backend.Version} failed: {e.Message}");
+            }
+            finally
+            {
+                foreach (var input in inputs)
+                    input.Dispose();
+            }
+        }
+
+        var masks = new List<PromptMask>(segmentations.Count);
+        for (var i = 0; i < segmentations.Count; i++)
+            masks.Add(ToPromptMask(i, request.Prompts[i].Label, segmentations[i]));
+
+        var resultsKey = ResultsKey(request.RequestId);
+        var results = masks.Select(m => new CocoResult(request.ImageKey, m.Label, m.Rle, [m.Box.X, m.Box.Y, m.Box.Width, m.Box.Height], m.Score)).ToList();
+        await store.PutJsonAsync(resultsKey, results, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        var elapsed = timeProvider.GetElapsedTime(started).TotalMilliseconds;
+        metrics.PromptsSegmented(backend.Model, masks.Count);
+        metrics.RequestAnswered(backend.Model, "completed", elapsed);
+        Log.RequestCompleted(logger, request.RequestId, request.ImageKey, masks.Count, backend.Model, backend.Version, elapsed);
+        return new PreAnnotationOutcome(new PreAnnotationCompleted
+        {
+            RequestId = request.RequestId,
+            ImageKey = request.ImageKey,
+            Model = backend.Model,
+            ModelVersion = backend.Version,
+            ResultsKey = resultsKey,
+            Masks = masks,
+        }, null);
+    }
+
+    internal static PromptMask ToPromptMask(int index, string? label, PromptSegmentation segmentation)
+    {
+        var mask = segmentation.Mask;
+        var rle = RleMask.Encode(mask.Data, mask.Height, mask.Width);
+        var bbox = rle.Bbox;
+        var polygons = MaskOps.FindPolygons(mask)
+            .SelectMany(p => p.Holes.Prepend(p.Outer))
+            .Select(IReadOnlyList<double> (ring) => ring.SelectMany(pt => new double[] { pt.X, pt.Y }).ToList())
+            .ToList();
+        return new PromptMask
+        {
+            PromptIndex = index,
+            Label = label,
+            Rle = rle.ToContract(),
+            Polygons = polygons,
+            Box = new BoundingBox(bbox.X, bbox.Y, bbox.Width, bbox.Height),
+            Score = Math.Round(segmentation.Score, 6),
+        };
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$")]
+    private static partial Regex RequestIdPattern();
+}
+
+/// <summary>One entry of a COCO results file (image_id is the storage key; the prelabel CLI maps it to the dataset's ids).</summary>
+public sealed record CocoResult(
+    [property: JsonPropertyName("image_id")] string ImageId,
+    [property: JsonPropertyName("label")] string? Label,
+    [property: JsonPropertyName("segmentation")] CocoRle Segmentation,
+    [property: JsonPropertyName("bbox")] IReadOnlyList<double> Bbox,
+    [property: JsonPropertyName("score")] double Score);

@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.Globalization;
+using SegLoop.Inference.Backends;
+using SegLoop.Inference.Evaluation;
+using SegLoop.ModelRuntime;
+using SegLoop.Vision;
+using SegLoop.Vision.Coco;
+
+namespace SegLoop.Cli;
+
+/// <summary>
+/// <c>segloop evaluate</c>: IoU, DAVIS boundary P/R/F and Boundary IoU per instance, aggregated per domain and class;
+/// optional simulated corrective clicks, a regression gate against a baseline run, and an HTML report.
+/// Exit codes: 0 done (gate passed), 1 the gate found a regression, 2 bad input.
+/// </summary>
+public static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var predictions = new Option<FileInfo?>("--predictions")
+        {
+            Description = "COCO-results json (image_id, category_id, segmentation RLE, score, optional annotation_id / prompt). "
+                + "Leave out to let --segmenter make the predictions from ground-truth boxes.",
+        };
+        var groundTruth = new Option<string>("--ground-truth")
+        {
+            Description = "COCO instances json, or a folder with images/NAME.jpg and masks/NAME.png (ECSSD style).",
+            Required = true,
+        };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Folder the COCO file_names are relative to (default: the json's folder)." };
+        var domainOf = new Option<string>("--domain-of")
+        {
+            Description = "dataset (one domain named after the ground truth), folder (first folder of file_name), or a json file mapping image id / file_name to domain.",
+            DefaultValueFactory = _ => "dataset",
+        };
+        var tolerancePx = new Option<int?>("--tolerance-px") { Description = "Boundary matching radius in pixels." };
+        var toleranceFrac = new Option<double?>("--tolerance-frac") { Description = "Boundary matching radius as a fraction of the image diagonal (DAVIS default 0.008)." };
+        var bandPx = new Option<int?>("--biou-px") { Description = "Boundary IoU band width in pixels." };
+        var bandFrac = new Option<double?>("--biou-frac") { Description = "Boundary IoU band as a fraction of the diagonal (default 0.02)." };
+        var baseline = new Option<FileInfo?>("--baseline") { Description = "Metrics json of an earlier run: fail when any domain x class stratum drops by more than --max-drop." };
+        var maxDrop = new Option<double>("--max-drop") { Description = "Largest allowed absolute drop of a stratum's mean IoU, boundary F or Boundary IoU.", DefaultValueFactory = _ => 0.02 };
+        var clicks = new Option<int>("--clicks") { Description = "Corrective clicks to simulate per instance (needs --segmenter).", DefaultValueFactory = _ => 0 };
+        var segmenter = new Option<string?>("--segmenter") { Description = "grabcut, or onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing)." };
+        var threshold = new Option<double>("--threshold") { Description = "Probability threshold for the segmenter.", DefaultValueFactory = _ => 0.5 };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N ground-truth instances." };
+        var output = new Option<FileInfo>("--output")
+        {
+            Description = "Where to write the metrics json (summary + instances; usable as a later --baseline).",
+            DefaultValueFactory = _ => new FileInfo("evaluation.json"),
+        };
+        var report = new Option<FileInfo?>("--report") { Description = "Write an HTML report (tables and the worst cases as overlays) here." };
+        var worst = new Option<int>("--worst") { Description = "Worst instances shown in the report.", DefaultValueFactory = _ => 8 };
+
+        var command = new Command("evaluate", "Score masks against ground truth per domain and class; simulate clicks; gate against a baseline.")
+        {
+            predictions, groundTruth, images, domainOf, tolerancePx, toleranceFrac, bandPx, bandFrac, baseline, maxDrop,
+            clicks, segmenter, threshold, limit, output, report, worst,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var metrics = new MetricSettings
+                {
+                    Tolerance = Tolerance(parse.GetValue(tolerancePx), parse.GetValue(toleranceFrac)),
+                    Band = Band(parse.GetValue(bandPx), parse.GetValue(bandFrac)),
+                };
+                return await RunAsync(new Arguments(
+                    parse.GetValue(predictions)?.FullName, parse.GetValue(groundTruth)!, parse.GetValue(images)?.FullName,
+                    DomainAssignment.Parse(parse.GetValue(domainOf)), metrics, parse.GetValue(baseline)?.FullName, parse.GetValue(maxDrop),
+                    parse.GetValue(clicks), parse.GetValue(segmenter), parse.GetValue(threshold), parse.GetValue(limit),
+                    parse.GetValue(output)!.FullName, parse.GetValue(report)?.FullName, parse.GetValue(worst)), Console.Out, cancellationToken);
+            }
+            catch (Exception e) when (e is EvaluationInputException or ArgumentException or VisionException or CocoMaskException or BadPromptException)
+            {
+                await Console.Error.WriteLineAsync($"segloop evaluate: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Everything one run needs, as parsed from the command line.</summary>
+    public sealed record Arguments(
+        string? Predictions, string GroundTruth, string? Images, DomainAssignment Domains, MetricSettings Metrics, string? Baseline,
+        double MaxDrop, int Clicks, string? Segmenter, double Threshold, int? Limit, string Output, string? Report, int Worst);
+
+    public static async Task<int> RunAsync(Arguments args, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        if (args.Clicks is < 0 or > 100)
+            throw new EvaluationInputException($"--clicks must be within 0..100, got {args.Clicks}.");
+        if (args.Predictions is null && args.Segmenter is null)
+            throw new EvaluationInputException("give --predictions, or --segmenter to make predictions from the ground-truth boxes.");
+        if (args.Clicks > 0 && args.Segmenter is null)
+            throw new EvaluationInputException("--clicks needs --segmenter to re-run with the clicks.");
+
+        var truth = await GroundTruthLoader.LoadAsync(args.GroundTruth, args.Images, args.Domains, cancellationToken);
+        if (args.Limit is { } limit)
+        {
+            var kept = truth.Instances.Take(Math.Max(0, limit)).ToList();
+            var ids = kept.Select(i => i.ImageId).ToHashSet();
+            truth = truth with { Instances = kept, Images = truth.Images.Where(kv => ids.Contains(kv.Key)).ToDictionary() };
+        }
+        IReadOnlyList<MatchedInstance>? matches = null;
+        var unmatched = 0;
+        if (args.Predictions is not null)
+        {
+            var loaded = await PredictionLoader.LoadAsync(args.Predictions, truth, cancellationToken);
+            (matches, unmatched) = PredictionLoader.Match(truth, loaded);
+        }
+
+        OnnxModel? model = null;
+        try
+        {
+            var backend = CreateSegmenter(args.Segmenter, out model);
+            var total = truth.Instances.Count;
+            var progress = new Progress<int>(n =>
+            {
+                if (n % 10 == 0 || n == total)
+                    Console.Error.WriteLine($"evaluated {n}/{total}");
+            });
+            var instances = await Evaluator.RunAsync(truth, matches, backend,
+                new EvaluationOptions { Metrics = args.Metrics, Clicks = args.Clicks, Threshold = args.Threshold }, progress, cancellationToken);
+            var header = new EvaluationSummary
+            {
+                GroundTruth = args.GroundTruth,
+                Predictions = args.Predictions,
+                Segmenter = backend is null ? null : $"{backend.Model} ({backend.Version})",
+                Tolerance = args.Metrics.Tolerance.ToString(),
+                Band = args.Metrics.Band.ToString(),
+                Clicks = args.Clicks,
+                UnmatchedPredictions = unmatched,
+                Overall = MetricsAggregator.Stratum(MetricsAggregator.All, MetricsAggregator.All, []),
+                Domains = [],
+                Strata = [],
+            };
+            var result = new EvaluationResult { Summary = MetricsAggregator.Summarize(instances, header), Instances = instances };
+            await result.WriteAsync(args.Output, cancellationToken);
+            Print(result.Summary, stdout);
+            await stdout.WriteLineAsync($"metrics: {args.Output}");
+            if (args.Report is not null)
+            {
+                await File.WriteAllTextAsync(args.Report, HtmlReport.Render(result, truth, args.Worst), cancellationToken);
+                await stdout.WriteLineAsync($"report: {args.Report}");
+            }
+
+            if (args.Baseline is null)
+                return 0;
+            var before = await EvaluationResult.ReadAsync(args.Baseline, cancellationToken);
+            var regressions = RegressionGate.Compare(before.Summary, result.Summary, args.MaxDrop);
+            if (regressions.Count == 0)
+            {
+                await stdout.WriteLineAsync(FormattableString.Invariant($"gate: passed (no stratum dropped by more than {args.MaxDrop} against {args.Baseline})"));
+                return 0;
+            }
+            await stdout.WriteLineAsync(FormattableString.Invariant($"gate: FAILED, {regressions.Count} regression(s) beyond {args.MaxDrop} against {args.Baseline}:"));
+            foreach (var r in regressions)
+                await stdout.WriteLineAsync($"  {r}");
+            return 1;
+        }
+        finally
+        {
+            model?.Dispose();
+        }
+    }
+
+    private static ISegmenter? CreateSegmenter(string? spec, out OnnxModel? model)
+    {
+        model = null;
+        if (spec is null)
+            return null;
+        if (spec == "grabcut")
+            return Segmenters.GrabCut();
+        if (spec.StartsWith("onnx:", StringComparison.Ordinal))
+        {
+            var path = spec["onnx:".Length..];
+            if (!File.Exists(path))
+                throw new EvaluationInputException($"--segmenter {spec}: model file {path} does not exist.");
+            model = OnnxModel.FromFile(path);
+            return Segmenters.Onnx(model, new OnnxPreprocessing(), Path.GetFileNameWithoutExtension(path));
+        }
+        throw new EvaluationInputException($"--segmenter '{spec}' is unknown: use grabcut or onnx:PATH/TO/model.onnx.");
+    }
+
+    private static BoundaryTolerance Tolerance(int? px, double? fraction) => (px, fraction) switch
+    {
+        (not null, not null) => throw new EvaluationInputException("give --tolerance-px or --tolerance-frac, not both."),
+        (int p, null) => BoundaryTolerance.Pixels(p),
+        (null, double f) => BoundaryTolerance.DiagonalFraction(f),
+        _ => BoundaryTolerance.Default,
+    };
+
+    private static BoundaryBand Band(int? px, double? fraction) => (px, fraction) switch
+    {
+        (not null, not null) => throw new EvaluationInputException("give --biou-px or --biou-frac, not both."),
+        (int p, null) => BoundaryBand.Pixels(p),
+        (null, double f) => BoundaryBand.DiagonalFraction(f),
+        _ => BoundaryBand.Default,
+    };
+
+    private static void Print(EvaluationSummary summary, TextWriter stdout)
+    {
+        stdout.WriteLine(FormattableString.Invariant($"{"domain",-16} {"class",-16} {"n",5} {"clicks",6} {"IoU",7} {"bndF",7} {"bndP",7} {"bndR",7} {"BIoU",7}"));
+        foreach (var row in summary.Strata.Prepend(summary.Overall))
+        {
+            foreach (var s in row.Steps)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{row.Domain,-16} {row.Category,-16} {row.Instances,5} {s.Clicks,6} {s.Iou,7:0.0000} {s.BoundaryF,7:0.0000} {s.BoundaryPrecision,7:0.0000} {s.BoundaryRecall,7:0.0000} {s.BoundaryIou,7:0.0000}"));
+            }
+        }
+    }
+}
