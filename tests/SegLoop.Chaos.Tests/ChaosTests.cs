@@ -57,6 +57,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     {
         var wall = Stopwatch.StartNew();
         var taskCount = Knob("SEGLOOP_CHAOS_TASKS", 1000);
+        var requestCount = Knob("SEGLOOP_CHAOS_REQUESTS", 500);
         var windowSeconds = Knob("SEGLOOP_CHAOS_WINDOW_S", 90);
         var timeout = TimeSpan.FromSeconds(Knob("SEGLOOP_CHAOS_TIMEOUT_S", 480));
         var seed = Knob("SEGLOOP_CHAOS_SEED", RandomNumberGenerator.GetInt32(1, int.MaxValue));
@@ -95,6 +96,34 @@ public sealed class ChaosTests(ITestOutputHelper output)
         };
         foreach (var (p, i) in planted.Select((p, i) => (p, i)))
             messages.Insert((i + 1) * messages.Count / (planted.Length + 1), p);
+
+        // Pre-annotation requests: every object of a coco-mini image as a box prompt (GrabCut, the default model).
+        var requests = new List<PreAnnotationRequested>();
+        for (var n = 0; n < requestCount; n++)
+        {
+            var image = dataset.Images[n % dataset.Images.Count];
+            var prompts = byImage[image.Id].Where(a => a.Bbox is { Count: 4 }).Take(4).Select(a => new Prompt
+            {
+                Box = new BoundingBox(a.Bbox![0], a.Bbox[1], Math.Max(a.Bbox[2], 2), Math.Max(a.Bbox[3], 2)),
+                Label = a.Id.ToString(CultureInfo.InvariantCulture),
+            }).ToList();
+            requests.Add(new PreAnnotationRequested { RequestId = $"r{n:D5}", ImageKey = SourcePrefix + image.FileName, Prompts = prompts });
+        }
+        var plantedRequests = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [PlantedUnknownModel] = "failed:unknown-model",
+            [PlantedMissingRequestImage] = "failed:image-not-found",
+        };
+        requests.Insert(requests.Count / 3, new PreAnnotationRequested
+        {
+            RequestId = PlantedUnknownModel, ImageKey = SourcePrefix + dataset.Images[0].FileName, Model = "no-such-model",
+            Prompts = [new Prompt { Box = new BoundingBox(1, 1, 10, 10) }],
+        });
+        requests.Insert(2 * requests.Count / 3, new PreAnnotationRequested
+        {
+            RequestId = PlantedMissingRequestImage, ImageKey = SourcePrefix + "not-there.jpg", Prompts = [new Prompt { Box = new BoundingBox(1, 1, 10, 10) }],
+        });
+        var stream = Interleave(messages.Cast<object>().ToList(), requests.Cast<object>().ToList());
 
         await using var rig = await PipelineRig.StartAsync();
         output.WriteLine($"chaos: vhost {rig.VirtualHost}, bucket {rig.Bucket}, logs {rig.LogDirectory}");
@@ -161,15 +190,15 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var publishRetries = 0;
         var publisher = System.Threading.Tasks.Task.Run(async () =>
         {
-            for (var i = 0; i < messages.Count; i++)
+            for (var i = 0; i < stream.Count; i++)
             {
-                await Until(clock, window * (0.6 * i / messages.Count));
+                await Until(clock, window * (0.6 * i / stream.Count));
                 while (true)
                 {
                     try
                     {
                         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                        await rig.Bus.Publish(messages[i], cts.Token);
+                        await rig.Bus.Publish(stream[i], stream[i].GetType(), cts.Token);
                         break;
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
@@ -180,7 +209,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                     }
                 }
             }
-            Note($"published {messages.Count} messages");
+            Note($"published {stream.Count} messages");
         });
         await System.Threading.Tasks.Task.WhenAll(chaos.Append(publisher));
 
@@ -192,7 +221,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var outcomes = good.Count(rig.Observed.Normalized.ContainsKey) + (rig.Observed.Rejected.ContainsKey(PlantedMissingImage) ? 1 : 0);
             var depths = await rig.Admin.QueueDepthsAsync(rig.VirtualHost);
             var busy = depths.Where(q => !q.Key.EndsWith("_error", StringComparison.Ordinal) && q.Value > 0).Sum(q => q.Value);
-            drained = outcomes == good.Count + 1 && busy == 0 ? drained + 1 : 0;
+            var answered = requests.Count(r => rig.Observed.Answers.ContainsKey(r.RequestId));
+            drained = outcomes == good.Count + 1 && answered == requests.Count && busy == 0 ? drained + 1 : 0;
             if (drained >= 3)
                 break;
             await System.Threading.Tasks.Task.Delay(2000);
@@ -212,10 +242,13 @@ public sealed class ChaosTests(ITestOutputHelper output)
         await foreach (var key in rig.Store.ListAsync(""))
             actualKeys.Add(key);
         actualKeys.Remove("chaos/created.txt");
+        // Pre-annotation results: one file per completed request (GrabCut's output is not compared byte for byte).
+        foreach (var r in requests.Where(r => !plantedRequests.ContainsKey(r.RequestId)))
+            expected["prelabels/" + r.RequestId + ".json"] = [];
         var missing = expected.Keys.Where(k => !actualKeys.Contains(k)).ToList();
         var extra = actualKeys.Where(k => !expected.ContainsKey(k)).ToList();
         var different = new System.Collections.Concurrent.ConcurrentBag<string>();
-        await Parallel.ForEachAsync(expected.Keys.Where(actualKeys.Contains), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (key, ct) =>
+        await Parallel.ForEachAsync(expected.Keys.Where(k => actualKeys.Contains(k) && expected[k].Length > 0), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (key, ct) =>
         {
             var bytes = await rig.Store.GetBytesAsync(key, ct);
             if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(expected[key]))
@@ -240,10 +273,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
             }
         }
 
-        var lost = good.Count(t => !rig.Observed.Normalized.ContainsKey(t)) + missing.Count;
-        var duplicated = extra.Count;
-        var redelivered = rig.Observed.Normalized.Values.Sum(n => n - 1) + rig.Observed.RejectedCounts.Values.Sum(n => n - 1);
-        output.WriteLine($"chaos: messages published {messages.Count} ({good.Count} tasks + {planted.Length} planted), publish retries {publishRetries}");
+        // Requests: exactly one answer each (a redelivered answer repeats the same outcome; two different ones would be a duplicate).
+        var unanswered = requests.Count(r => !rig.Observed.Answers.ContainsKey(r.RequestId));
+        var conflicting = rig.Observed.Answers.Count(a => a.Value.Distinct().Count() > 1);
+        var wrongAnswer = requests.Count(r => rig.Observed.Answers.TryGetValue(r.RequestId, out var a)
+            && a.First() != plantedRequests.GetValueOrDefault(r.RequestId, "completed"));
+        var lost = good.Count(t => !rig.Observed.Normalized.ContainsKey(t)) + missing.Count + unanswered;
+        var duplicated = extra.Count + conflicting;
+        var redelivered = rig.Observed.Normalized.Values.Sum(n => n - 1) + rig.Observed.RejectedCounts.Values.Sum(n => n - 1)
+            + rig.Observed.Answers.Values.Sum(a => a.Count - 1);
+        output.WriteLine($"chaos: messages published {stream.Count} ({good.Count} tasks + {planted.Length} planted, {requests.Count - plantedRequests.Count} requests + {plantedRequests.Count} planted), publish retries {publishRetries}");
+        output.WriteLine($"chaos: requests answered {requests.Count - unanswered}/{requests.Count}: completed {rig.Observed.Answers.Count(a => a.Value.First() == "completed")}, failed {rig.Observed.Answers.Count(a => a.Value.First() != "completed")}; conflicting {conflicting}, unexpected {wrongAnswer}");
         output.WriteLine($"chaos: kills {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.Kills}"))}; worker restarts {rig.Workers.Values.Sum(w => w.Starts - 1)}; RabbitMQ restarts {rabbitRestarts}; S3 outage 20 s");
         output.WriteLine($"chaos: outcomes {rig.Observed.Normalized.Count} normalized, {rig.Observed.Rejected.Count} rejected; events delivered more than once (at-least-once, harmless) {redelivered}");
         output.WriteLine($"chaos: stored objects expected {expected.Count}, found {actualKeys.Count}: missing {missing.Count}, extra {extra.Count}, different bytes {different.Count}");
@@ -257,10 +297,30 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Empty(extra.Take(20));
         Assert.Empty(different.Take(20));
         Assert.Equal(0, lost);
+        Assert.Equal(0, duplicated);
+        Assert.Equal(0, wrongAnswer);
         Assert.Equal([PlantedMissingImage], rig.Observed.Rejected.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(ImageNotFoundCode, rig.Observed.Rejected[PlantedMissingImage].Reasons.Single().Code);
         Assert.Equal([PlantedMissingPayload, PlantedNotJson], errorTasks);
         Assert.Empty(rig.LogLinesWithSecrets());
+    }
+
+    private const string PlantedUnknownModel = "planted-unknown-model";
+    private const string PlantedMissingRequestImage = "planted-missing-request-image";
+
+    /// <summary>The two streams merged evenly, so requests and tasks arrive side by side.</summary>
+    private static List<object> Interleave(List<object> a, List<object> b)
+    {
+        var merged = new List<object>(a.Count + b.Count);
+        int i = 0, j = 0;
+        while (i < a.Count || j < b.Count)
+        {
+            if (j >= b.Count || (i < a.Count && (double)i / a.Count <= (double)j / b.Count))
+                merged.Add(a[i++]);
+            else
+                merged.Add(b[j++]);
+        }
+        return merged;
     }
 
     private const string ImageNotFoundCode = RejectionCodes.ImageNotFound;

@@ -20,7 +20,7 @@ namespace SegLoop.Chaos.Tests;
 /// </summary>
 public sealed class PipelineRig : IAsyncDisposable
 {
-    public static readonly string[] Services = ["Ingest", "Taxonomy"];
+    public static readonly string[] Services = ["Ingest", "Taxonomy", "Inference"];
 
     private readonly RabbitAdmin _admin = new();
     private IHost? _host;
@@ -163,12 +163,31 @@ public sealed class ObservedOutcomes
     public ConcurrentDictionary<string, int> RejectedCounts { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, int> Deliveries { get; } = new(StringComparer.Ordinal);
 
-    public int Terminal => Normalized.Count + Rejected.Count;
+    /// <summary>Request id -> every answer that arrived ("completed" or "failed:code").</summary>
+    public ConcurrentDictionary<string, ConcurrentBag<string>> Answers { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, string> Reasons { get; } = new(StringComparer.Ordinal);
+
+    public void Answer(string requestId, string outcome) => Answers.GetOrAdd(requestId, _ => []).Add(outcome);
 }
 
 /// <summary>Collects the pipeline's outcomes on its own durable queue (it survives broker restarts like the services' queues).</summary>
-public sealed class ChaosObserver(ObservedOutcomes observed) : IConsumer<AnnotationNormalized>, IConsumer<AnnotationRejected>
+public sealed class ChaosObserver(ObservedOutcomes observed)
+    : IConsumer<AnnotationNormalized>, IConsumer<AnnotationRejected>, IConsumer<PreAnnotationCompleted>, IConsumer<PreAnnotationFailed>
 {
+    public Task Consume(ConsumeContext<PreAnnotationCompleted> context)
+    {
+        observed.Answer(context.Message.RequestId, "completed");
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<PreAnnotationFailed> context)
+    {
+        observed.Reasons[context.Message.RequestId] = context.Message.Reason;
+        observed.Answer(context.Message.RequestId, "failed:" + context.Message.Code);
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<AnnotationNormalized> context)
     {
         observed.Normalized.AddOrUpdate(context.Message.TaskId, 1, (_, n) => n + 1);

@@ -45,7 +45,7 @@ public sealed class RabbitAdmin : IDisposable
     }
 
     /// <summary>Reads (and requeues) up to <paramref name="count"/> messages of a queue: the envelope JSON and the headers.</summary>
-    public async Task<IReadOnlyList<(JsonElement Envelope, JsonElement Headers)>> PeekAsync(string vhost, string queue, int count)
+    public async Task<IReadOnlyList<(JsonElement Envelope, JsonElement Headers)>> PeekAsync(string vhost, string queue, int count, bool parse = true)
     {
         using var response = await _http.PostAsJsonAsync($"api/queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/get",
             new { count, ackmode = "ack_requeue_true", encoding = "auto", truncate = 100_000 }).ConfigureAwait(false);
@@ -54,11 +54,31 @@ public sealed class RabbitAdmin : IDisposable
         var result = new List<(JsonElement, JsonElement)>();
         foreach (var m in doc.RootElement.EnumerateArray())
         {
-            using var envelope = JsonDocument.Parse(m.GetProperty("payload").GetString()!);
             var headers = m.GetProperty("properties").TryGetProperty("headers", out var h) ? h.Clone() : default;
+            if (!parse)
+            {
+                result.Add((default, headers));
+                continue;
+            }
+            using var envelope = JsonDocument.Parse(m.GetProperty("payload").GetString()!);
             result.Add((envelope.RootElement.Clone(), headers));
         }
         return result;
+    }
+
+    /// <summary>Publishes raw bytes (as a MassTransit JSON envelope would travel) to an exchange; true when a queue took it.</summary>
+    public async Task<bool> PublishRawAsync(string vhost, string exchange, string body)
+    {
+        using var response = await _http.PostAsJsonAsync($"api/exchanges/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(exchange)}/publish", new
+        {
+            properties = new { content_type = "application/vnd.masstransit+json", delivery_mode = 2 },
+            routing_key = "",
+            payload = body,
+            payload_encoding = "string",
+        }).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+        return doc.RootElement.GetProperty("routed").GetBoolean();
     }
 
     public void Dispose() => _http.Dispose();
