@@ -49,6 +49,8 @@ public sealed class RabbitAdmin : IDisposable
     {
         using var response = await _http.PostAsJsonAsync($"api/queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/get",
             new { count, ackmode = "ack_requeue_true", encoding = "auto", truncate = 100_000 }).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return []; // the queue is declared on its first fault
         response.EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
         var result = new List<(JsonElement, JsonElement)>();
