@@ -18,7 +18,8 @@ namespace SegLoop.Chaos.Tests;
 
 /// <summary>
 /// The whole pipeline under failure. RabbitMQ and the S3 server are the rig's; each service worker is its own
-/// process. coco-mini is pushed again and again under new task ids (SEGLOOP_CHAOS_TASKS, default 1,000) while every
+/// process. coco-mini is pushed again and again under new task ids (SEGLOOP_CHAOS_TASKS, default 1,000), beside
+/// pre-annotation requests for its objects (SEGLOOP_CHAOS_REQUESTS, default 500, answered by Inference with GrabCut), while every
 /// worker is SIGKILLed twice at seeded random moments and restarted, RabbitMQ is restarted once
 /// (scripts/rig/restart-rabbitmq.sh: the same node, ports and data directory, so quorum queues and their messages
 /// survive), and the S3 server is made unavailable for 20 s.
@@ -59,7 +60,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var taskCount = Knob("SEGLOOP_CHAOS_TASKS", 1000);
         var requestCount = Knob("SEGLOOP_CHAOS_REQUESTS", 500);
         var windowSeconds = Knob("SEGLOOP_CHAOS_WINDOW_S", 90);
-        var timeout = TimeSpan.FromSeconds(Knob("SEGLOOP_CHAOS_TIMEOUT_S", 480));
+        var timeout = TimeSpan.FromSeconds(Knob("SEGLOOP_CHAOS_TIMEOUT_S", 900));
         var seed = Knob("SEGLOOP_CHAOS_SEED", RandomNumberGenerator.GetInt32(1, int.MaxValue));
         output.WriteLine($"chaos: seed {seed} (SEGLOOP_CHAOS_SEED={seed} repeats this schedule), {taskCount} tasks, window {windowSeconds} s");
         var random = new Random(seed);
