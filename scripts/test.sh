@@ -2,6 +2,9 @@
 # Runs every SegLoop test against real services: installs what is missing (scripts/setup.sh), builds
 # the solution once, starts the rig (RabbitMQ + an S3 API server on free loopback ports), runs all
 # test projects and stops the rig. Extra arguments go to `dotnet test`, e.g. --filter Hosting.
+# The chaos and hostile-input tests (tests/SegLoop.Chaos.Tests, [Trait Category=Chaos]) run here too: they start the
+# service workers as processes, SIGKILL them, restart the rig's RabbitMQ (scripts/rig/restart-rabbitmq.sh) and pause
+# its S3 server. Scale with SEGLOOP_CHAOS_TASKS / SEGLOOP_CHAOS_REQUESTS; leave them out with --filter "Category!=Chaos".
 # Ends with a line "N passed, N failed"; exits non-zero when any test failed or did not run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

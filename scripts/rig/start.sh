@@ -36,21 +36,19 @@ listeners.tcp.default = 127.0.0.1:$amqp_port
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $mgmt_port
 CONF
-rmq_env() {
-  env HOME="$rig/home" ERL_CRASH_DUMP="$rig/log/erl_crash.dump" \
-    RABBITMQ_NODENAME="$node" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$amqp_port" \
-    RABBITMQ_DIST_PORT="$dist_port" ERL_EPMD_PORT="$epmd_port" ERL_EPMD_ADDRESS=127.0.0.1 \
-    RABBITMQ_CONFIG_FILE="$rig/rabbitmq.conf" RABBITMQ_ADVANCED_CONFIG_FILE="$rig/advanced.config" \
-    RABBITMQ_CONF_ENV_FILE="$rig/rabbitmq-env.conf" \
-    RABBITMQ_MNESIA_BASE="$rig/mnesia" RABBITMQ_LOG_BASE="$rig/log" RABBITMQ_PID_FILE="$rig/rabbitmq.pid" \
-    RABBITMQ_ENABLED_PLUGINS_FILE="$rig/enabled_plugins" \
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
-    "$@"
-}
+# Everything that names this node goes to .rig/rabbitmq.vars, so restart-rabbitmq.sh starts the SAME node
+# (same ports, same data directory: durable quorum queues and their messages survive a restart).
+cat > "$rig/rabbitmq.vars" <<VARS
+node=$node
+amqp_port=$amqp_port
+mgmt_port=$mgmt_port
+dist_port=$dist_port
+epmd_port=$epmd_port
+VARS
+. "$root/scripts/rig/rabbitmq-env.sh"
 echo "$epmd_port" > "$rig/epmd.port"
 echo "$node" > "$rig/rabbitmq.node"
-rmq_env setsid /usr/lib/rabbitmq/bin/rabbitmq-server > "$rig/log/server.out" 2>&1 < /dev/null &
-echo $! > "$rig/rabbitmq.launcher.pid"
+rmq_start
 
 # S3 API server.
 if command -v moto_server >/dev/null 2>&1; then

@@ -53,6 +53,10 @@ public static class BusExtensions
                     {
                         h.Username(rabbit.Username);
                         h.Password(rabbit.ResolvePassword());
+                        // A publish completes only when the broker has taken the message (MassTransit's default,
+                        // stated so it cannot be lost by a default changing): a consumer is acknowledged only after
+                        // its events are safe, and the webhook answers 202 only after its event is.
+                        h.PublisherConfirmation = true;
                     });
                     cfg.PrefetchCount = options.PrefetchCount;
                     cfg.Durable = true;

@@ -1,0 +1,412 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SegLoop.Contracts;
+using SegLoop.Ingest;
+using SegLoop.Ingest.Import;
+using SegLoop.Storage;
+using SegLoop.Taxonomy;
+using SegLoop.Testing;
+using SegLoop.Vision.Coco;
+using Xunit.Abstractions;
+
+namespace SegLoop.Chaos.Tests;
+
+/// <summary>
+/// The whole pipeline under failure. RabbitMQ and the S3 server are the rig's; each service worker is its own
+/// process. coco-mini is pushed again and again under new task ids (SEGLOOP_CHAOS_TASKS, default 1,000), beside
+/// pre-annotation requests for its objects (SEGLOOP_CHAOS_REQUESTS, default 500, answered by Inference with GrabCut), while every
+/// worker is SIGKILLed twice at seeded random moments and restarted, RabbitMQ is restarted once
+/// (scripts/rig/restart-rabbitmq.sh: the same node, ports and data directory, so quorum queues and their messages
+/// survive), and the S3 server is made unavailable for 20 s.
+/// <para>
+/// The outage is SIGSTOP/SIGCONT of the moto_server process: moto keeps its objects in memory, so killing it would
+/// lose the data (an outage that also wipes storage is a different disaster, not what an S3 outage is). A stopped
+/// process still has its listening socket, so clients connect and then get no answer: exactly what a hung or
+/// partitioned S3 endpoint looks like to them. Their requests wait (or time out and are retried) until SIGCONT.
+/// </para>
+/// <para>
+/// The expected result is not hand-written: the same tasks run once more, in this process, through the same code
+/// (StoredTaskReader, IngestProcessor, TaxonomyNormalizer) against a local folder. The bucket must then hold exactly
+/// the same keys with exactly the same bytes (nothing missing, nothing extra, nothing different), every task must have
+/// reached an outcome, and the error queues must hold only the planted bad inputs.
+/// </para>
+/// </summary>
+[Trait("Category", "Chaos")]
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private const string Customer = "chaos";
+    private const string Project = "coco";
+    private const string Domain = "everyday";
+    private const string SourcePrefix = "chaos/src/";
+
+    /// <summary>Planted: the payload key names nothing (BlobNotFoundException, no retry) -> error queue.</summary>
+    private const string PlantedMissingPayload = "planted-missing-payload";
+
+    /// <summary>Planted: the payload is not JSON (JsonException, no retry) -> error queue.</summary>
+    private const string PlantedNotJson = "planted-not-json";
+
+    /// <summary>Planted: the image does not exist -> AnnotationRejected (image-not-found), not an error.</summary>
+    private const string PlantedMissingImage = "planted-missing-image";
+
+    [Fact]
+    public async Task Pipeline_WorkerKillsBrokerRestartStorageOutage_NothingLostNothingDuplicated()
+    {
+        var wall = Stopwatch.StartNew();
+        var taskCount = Knob("SEGLOOP_CHAOS_TASKS", 1000);
+        var requestCount = Knob("SEGLOOP_CHAOS_REQUESTS", 500);
+        var windowSeconds = Knob("SEGLOOP_CHAOS_WINDOW_S", 90);
+        var timeout = TimeSpan.FromSeconds(Knob("SEGLOOP_CHAOS_TIMEOUT_S", 900));
+        var seed = Knob("SEGLOOP_CHAOS_SEED", RandomNumberGenerator.GetInt32(1, int.MaxValue));
+        output.WriteLine($"chaos: seed {seed} (SEGLOOP_CHAOS_SEED={seed} repeats this schedule), {taskCount} tasks, window {windowSeconds} s");
+        var random = new Random(seed);
+
+        var dataset = CocoDataset.Parse(await File.ReadAllTextAsync(SharedData.CocoMiniAnnotations));
+        var byImage = dataset.Annotations.ToLookup(a => a.ImageId);
+        var messages = new List<AnnotationTaskCompleted>();
+        var blobs = new List<(string Key, byte[] Bytes)>();
+        foreach (var image in dataset.Images)
+            blobs.Add((SourcePrefix + image.FileName, await File.ReadAllBytesAsync(Path.Combine(SharedData.CocoMiniImages, image.FileName))));
+        for (var n = 0; n < taskCount; n++)
+        {
+            var image = dataset.Images[n % dataset.Images.Count];
+            var taskId = $"t{n:D5}-{Path.GetFileNameWithoutExtension(image.FileName)}";
+            var payload = CocoImporter.ToRequest(dataset, image, Customer, Project, Domain, null, EntryPoints.Bus, byImage).Payload
+                with { TaskId = taskId, Image = SourcePrefix + image.FileName };
+            var key = IngestKeys.Incoming(Customer, Project, taskId);
+            blobs.Add((key, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(payload, PayloadJson.Options)));
+            messages.Add(Task(taskId, SourcePrefix + image.FileName, key));
+        }
+        // The planted bad inputs, spread through the stream.
+        var missingImagePayload = new TaskPayload
+        {
+            TaskId = PlantedMissingImage, Customer = Customer, Project = Project, Domain = Domain, Image = SourcePrefix + "does-not-exist.jpg",
+            Instances = [new PayloadInstance { Id = "1", ClassName = "person", Polygons = [[1, 1, 20, 1, 20, 20]] }],
+        };
+        blobs.Add((IngestKeys.Incoming(Customer, Project, PlantedMissingImage), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(missingImagePayload, PayloadJson.Options)));
+        blobs.Add((IngestKeys.Incoming(Customer, Project, PlantedNotJson), "{\"taskId\": \"planted-not-json\", oops"u8.ToArray()));
+        var planted = new[]
+        {
+            Task(PlantedMissingPayload, SourcePrefix + "x.jpg", IngestKeys.Incoming(Customer, Project, PlantedMissingPayload)),
+            Task(PlantedNotJson, SourcePrefix + "x.jpg", IngestKeys.Incoming(Customer, Project, PlantedNotJson)),
+            Task(PlantedMissingImage, SourcePrefix + "does-not-exist.jpg", IngestKeys.Incoming(Customer, Project, PlantedMissingImage)),
+        };
+        foreach (var (p, i) in planted.Select((p, i) => (p, i)))
+            messages.Insert((i + 1) * messages.Count / (planted.Length + 1), p);
+
+        // Pre-annotation requests: every object of a coco-mini image as a box prompt (GrabCut, the default model).
+        var requests = new List<PreAnnotationRequested>();
+        for (var n = 0; n < requestCount; n++)
+        {
+            var image = dataset.Images[n % dataset.Images.Count];
+            var prompts = byImage[image.Id].Where(a => a.Bbox is { Count: 4 }).Take(4).Select(a => new Prompt
+            {
+                Box = new BoundingBox(a.Bbox![0], a.Bbox[1], Math.Max(a.Bbox[2], 2), Math.Max(a.Bbox[3], 2)),
+                Label = a.Id.ToString(CultureInfo.InvariantCulture),
+            }).ToList();
+            requests.Add(new PreAnnotationRequested { RequestId = $"r{n:D5}", ImageKey = SourcePrefix + image.FileName, Prompts = prompts });
+        }
+        var plantedRequests = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [PlantedUnknownModel] = "failed:unknown-model",
+            [PlantedMissingRequestImage] = "failed:image-not-found",
+        };
+        requests.Insert(requests.Count / 3, new PreAnnotationRequested
+        {
+            RequestId = PlantedUnknownModel, ImageKey = SourcePrefix + dataset.Images[0].FileName, Model = "no-such-model",
+            Prompts = [new Prompt { Box = new BoundingBox(1, 1, 10, 10) }],
+        });
+        requests.Insert(2 * requests.Count / 3, new PreAnnotationRequested
+        {
+            RequestId = PlantedMissingRequestImage, ImageKey = SourcePrefix + "not-there.jpg", Prompts = [new Prompt { Box = new BoundingBox(1, 1, 10, 10) }],
+        });
+        var stream = Interleave(messages.Cast<object>().ToList(), requests.Cast<object>().ToList());
+
+        await using var rig = await PipelineRig.StartAsync();
+        output.WriteLine($"chaos: vhost {rig.VirtualHost}, bucket {rig.Bucket}, logs {rig.LogDirectory}");
+        await Parallel.ForEachAsync(blobs, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (b, ct) => await rig.Store.PutBytesAsync(b.Key, b.Bytes, cancellationToken: ct));
+        output.WriteLine($"chaos: {blobs.Count} source blobs stored in {wall.Elapsed.TotalSeconds:F0} s");
+
+        // The chaos, on a schedule drawn from the seed, each kind on its own task.
+        var window = TimeSpan.FromSeconds(windowSeconds);
+        var clock = Stopwatch.StartNew();
+        var journal = new List<string>();
+        void Note(string line)
+        {
+            lock (journal)
+                journal.Add($"{clock.Elapsed.TotalSeconds,6:F1}s {line}");
+        }
+        var chaos = new List<Task>();
+        var rabbitRestarts = 0;
+        foreach (var worker in rig.Workers.Values)
+        {
+            var times = new[] { Between(random, 0.05, 0.9), Between(random, 0.05, 0.9) }.Order().ToArray();
+            var pauses = times.Select(_ => Between(random, 0.2, 3.0)).ToArray();
+            chaos.Add(System.Threading.Tasks.Task.Run(async () =>
+            {
+                for (var k = 0; k < times.Length; k++)
+                {
+                    await Until(clock, window * times[k]);
+                    worker.Kill();
+                    Note($"SIGKILL {worker.Name}");
+                    await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(pauses[k]));
+                    await worker.StartAsync(TimeSpan.FromMinutes(4));
+                    Note($"{worker.Name} restarted and ready");
+                }
+            }));
+        }
+        var rabbitAt = Between(random, 0.2, 0.7);
+        chaos.Add(System.Threading.Tasks.Task.Run(async () =>
+        {
+            await Until(clock, window * rabbitAt);
+            Note("RabbitMQ stopping");
+            await RunScriptAsync(RepoPaths.Path("scripts", "rig", "restart-rabbitmq.sh"));
+            Interlocked.Increment(ref rabbitRestarts);
+            Note("RabbitMQ back");
+        }));
+        var s3At = Between(random, 0.1, 0.7);
+        chaos.Add(System.Threading.Tasks.Task.Run(async () =>
+        {
+            await Until(clock, window * s3At);
+            var pid = int.Parse((await File.ReadAllTextAsync(RepoPaths.Path(".rig", "s3.pid"))).Trim(), CultureInfo.InvariantCulture);
+            Signal("STOP", pid);
+            Note("S3 server stopped (SIGSTOP)");
+            try
+            {
+                await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(20));
+            }
+            finally
+            {
+                Signal("CONT", pid);
+                Note("S3 server continued (SIGCONT)");
+            }
+        }));
+
+        // Publish through the first 60 % of the window, retrying through the broker restart.
+        var publishRetries = 0;
+        var publisher = System.Threading.Tasks.Task.Run(async () =>
+        {
+            for (var i = 0; i < stream.Count; i++)
+            {
+                await Until(clock, window * (0.6 * i / stream.Count));
+                while (true)
+                {
+                    try
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                        await rig.Bus.Publish(stream[i], stream[i].GetType(), cts.Token);
+                        break;
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        // A publish that failed (or whose confirm was lost) is sent again: at-least-once, as a real client would.
+                        Interlocked.Increment(ref publishRetries);
+                        await System.Threading.Tasks.Task.Delay(1000);
+                    }
+                }
+            }
+            Note($"published {stream.Count} messages");
+        });
+        await System.Threading.Tasks.Task.WhenAll(chaos.Append(publisher));
+
+        // Wait for every outcome and for every service queue to drain.
+        var good = messages.Where(m => !m.TaskId.StartsWith("planted-", StringComparison.Ordinal)).Select(m => m.TaskId).ToHashSet(StringComparer.Ordinal);
+        var drained = 0;
+        while (clock.Elapsed < timeout)
+        {
+            var outcomes = good.Count(rig.Observed.Normalized.ContainsKey) + (rig.Observed.Rejected.ContainsKey(PlantedMissingImage) ? 1 : 0);
+            var depths = await rig.Admin.QueueDepthsAsync(rig.VirtualHost);
+            var busy = depths.Where(q => !q.Key.EndsWith("_error", StringComparison.Ordinal) && q.Value > 0).Sum(q => q.Value);
+            var answered = requests.Count(r => rig.Observed.Answers.ContainsKey(r.RequestId));
+            drained = outcomes == good.Count + 1 && answered == requests.Count && busy == 0 ? drained + 1 : 0;
+            if (drained >= 3)
+                break;
+            await System.Threading.Tasks.Task.Delay(2000);
+        }
+        var pipelineTime = clock.Elapsed;
+        foreach (var line in journal)
+            output.WriteLine("chaos: " + line);
+
+        // Every worker survived the run and answers.
+        foreach (var worker in rig.Workers.Values)
+            Assert.Equal(200, await worker.GetStatusAsync("healthz/live"));
+
+        // The expected result: the same messages through the same code in this process, against a local folder.
+        var expectedRoot = Path.Combine(Path.GetTempPath(), "segloop-chaos-expected-" + rig.Id);
+        var expected = await CleanRunAsync(expectedRoot, blobs, messages);
+        var actualKeys = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var key in rig.Store.ListAsync(""))
+            actualKeys.Add(key);
+        actualKeys.Remove("chaos/created.txt");
+        // Pre-annotation results: one file per completed request (GrabCut's output is not compared byte for byte).
+        foreach (var r in requests.Where(r => !plantedRequests.ContainsKey(r.RequestId)))
+            expected["prelabels/" + r.RequestId + ".json"] = [];
+        var missing = expected.Keys.Where(k => !actualKeys.Contains(k)).ToList();
+        var extra = actualKeys.Where(k => !expected.ContainsKey(k)).ToList();
+        var different = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(expected.Keys.Where(k => actualKeys.Contains(k) && expected[k].Length > 0), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (key, ct) =>
+        {
+            var bytes = await rig.Store.GetBytesAsync(key, ct);
+            if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(expected[key]))
+                different.Add(key);
+        });
+        Directory.Delete(expectedRoot, recursive: true);
+
+        // Error queues: exactly the planted bad inputs, each with the exception that put it there.
+        var errorTasks = new SortedSet<string>(StringComparer.Ordinal);
+        var errorEntries = 0;
+        foreach (var (queue, depth) in await rig.Admin.QueueDepthsAsync(rig.VirtualHost))
+        {
+            if (!queue.EndsWith("_error", StringComparison.Ordinal) && !queue.EndsWith("_skipped", StringComparison.Ordinal))
+                continue;
+            foreach (var (envelope, headers) in await rig.Admin.PeekAsync(rig.VirtualHost, queue, (int)Math.Max(depth, 1) + 10))
+            {
+                errorEntries++;
+                var taskId = envelope.GetProperty("message").GetProperty("taskId").GetString()!;
+                errorTasks.Add(taskId);
+                var exception = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-ExceptionType", out var t) ? t.GetString() : "?";
+                output.WriteLine($"chaos: {queue}: {taskId} ({exception})");
+            }
+        }
+
+        // Requests: exactly one answer each (a redelivered answer repeats the same outcome; two different ones would be a duplicate).
+        var unanswered = requests.Count(r => !rig.Observed.Answers.ContainsKey(r.RequestId));
+        var conflicting = rig.Observed.Answers.Count(a => a.Value.Distinct().Count() > 1);
+        var wrongAnswer = requests.Count(r => rig.Observed.Answers.TryGetValue(r.RequestId, out var a)
+            && a.First() != plantedRequests.GetValueOrDefault(r.RequestId, "completed"));
+        var lost = good.Count(t => !rig.Observed.Normalized.ContainsKey(t)) + missing.Count + unanswered;
+        var duplicated = extra.Count + conflicting;
+        var redelivered = rig.Observed.Normalized.Values.Sum(n => n - 1) + rig.Observed.RejectedCounts.Values.Sum(n => n - 1)
+            + rig.Observed.Answers.Values.Sum(a => a.Count - 1);
+        output.WriteLine($"chaos: messages published {stream.Count} ({good.Count} tasks + {planted.Length} planted, {requests.Count - plantedRequests.Count} requests + {plantedRequests.Count} planted), publish retries {publishRetries}");
+        output.WriteLine($"chaos: requests answered {requests.Count - unanswered}/{requests.Count}: completed {rig.Observed.Answers.Count(a => a.Value.First() == "completed")}, failed {rig.Observed.Answers.Count(a => a.Value.First() != "completed")}; conflicting {conflicting}, unexpected {wrongAnswer}");
+        output.WriteLine($"chaos: kills {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.Kills}"))}; worker restarts {rig.Workers.Values.Sum(w => w.Starts - 1)}; RabbitMQ restarts {rabbitRestarts}; S3 outage 20 s");
+        output.WriteLine($"chaos: outcomes {rig.Observed.Normalized.Count} normalized, {rig.Observed.Rejected.Count} rejected; events delivered more than once (at-least-once, harmless) {redelivered}");
+        output.WriteLine($"chaos: stored objects expected {expected.Count}, found {actualKeys.Count}: missing {missing.Count}, extra {extra.Count}, different bytes {different.Count}");
+        output.WriteLine($"chaos: error-queue entries {errorEntries} for tasks [{string.Join(", ", errorTasks)}]");
+        output.WriteLine($"chaos: peak RSS {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.SamplePeakRss() / 1024} MiB"))}");
+        output.WriteLine($"chaos: lost = {lost}, duplicated = {duplicated}, pipeline {pipelineTime.TotalSeconds:F0} s, wall {wall.Elapsed.TotalSeconds:F0} s, seed {seed}");
+
+        Assert.True(rig.Workers.Values.All(w => w.Kills >= 2), "every worker is killed at least twice");
+        Assert.Equal(1, rabbitRestarts);
+        Assert.Empty(missing.Take(20));
+        Assert.Empty(extra.Take(20));
+        Assert.Empty(different.Take(20));
+        Assert.Equal(0, lost);
+        Assert.Equal(0, duplicated);
+        Assert.Equal(0, wrongAnswer);
+        Assert.Equal([PlantedMissingImage], rig.Observed.Rejected.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(ImageNotFoundCode, rig.Observed.Rejected[PlantedMissingImage].Reasons.Single().Code);
+        Assert.Equal([PlantedMissingPayload, PlantedNotJson], errorTasks);
+        Assert.Empty(rig.LogLinesWithSecrets());
+    }
+
+    private const string PlantedUnknownModel = "planted-unknown-model";
+    private const string PlantedMissingRequestImage = "planted-missing-request-image";
+
+    /// <summary>The two streams merged evenly, so requests and tasks arrive side by side.</summary>
+    private static List<object> Interleave(List<object> a, List<object> b)
+    {
+        var merged = new List<object>(a.Count + b.Count);
+        int i = 0, j = 0;
+        while (i < a.Count || j < b.Count)
+        {
+            if (j >= b.Count || (i < a.Count && (double)i / a.Count <= (double)j / b.Count))
+                merged.Add(a[i++]);
+            else
+                merged.Add(b[j++]);
+        }
+        return merged;
+    }
+
+    private const string ImageNotFoundCode = RejectionCodes.ImageNotFound;
+
+    private static AnnotationTaskCompleted Task(string taskId, string imageKey, string annotationKey) => new()
+    {
+        TaskId = taskId,
+        Customer = Customer,
+        Project = Project,
+        Domain = Domain,
+        ImageKey = imageKey,
+        AnnotationKey = annotationKey,
+        SourceFormat = SourceFormats.Webhook,
+    };
+
+    /// <summary>Runs every message through the services' own code in this process; returns key -> SHA-256 of what it stored.</summary>
+    private static async Task<Dictionary<string, byte[]>> CleanRunAsync(string root, IEnumerable<(string Key, byte[] Bytes)> blobs, IEnumerable<AnnotationTaskCompleted> messages)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Kind"] = "Local",
+            ["Storage:Local:Root"] = root,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddBlobStore(configuration);
+        services.AddIngest(configuration);
+        services.AddTaxonomy(configuration);
+        await using var provider = services.BuildServiceProvider();
+        var store = provider.GetRequiredService<IBlobStore>();
+        foreach (var (key, bytes) in blobs)
+            await store.PutBytesAsync(key, bytes);
+        var reader = provider.GetRequiredService<StoredTaskReader>();
+        var processor = provider.GetRequiredService<IngestProcessor>();
+        var normalizer = provider.GetRequiredService<TaxonomyNormalizer>();
+        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (message, ct) =>
+        {
+            IngestRequest request;
+            try
+            {
+                request = await reader.ReadAsync(message, ct);
+            }
+            catch (Exception e) when (e is BlobNotFoundException or System.Text.Json.JsonException)
+            {
+                return; // the planted inputs that go to the error queue
+            }
+            var outcome = await processor.ProcessAsync(request, ct);
+            if (outcome.Ingested is { } ingested)
+                await normalizer.NormalizeAsync(ingested, ct);
+        });
+        var hashes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await foreach (var key in store.ListAsync(""))
+            hashes[key] = SHA256.HashData(await store.GetBytesAsync(key));
+        return hashes;
+    }
+
+    private static int Knob(string variable, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
+
+    private static double Between(Random random, double low, double high) => low + (random.NextDouble() * (high - low));
+
+    private static async Task Until(Stopwatch clock, TimeSpan at)
+    {
+        var wait = at - clock.Elapsed;
+        if (wait > TimeSpan.Zero)
+            await System.Threading.Tasks.Task.Delay(wait);
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        // The S3 server runs in its own session (setsid); signal its whole process group.
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, "--", "-" + pid.ToString(CultureInfo.InvariantCulture)]))!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+            throw new InvalidOperationException($"kill -{signal} -{pid} failed with {kill.ExitCode}");
+    }
+
+    private static async Task RunScriptAsync(string script)
+    {
+        using var process = Process.Start(new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{script} failed with {process.ExitCode}: {await stdout}{await stderr}");
+    }
+}
