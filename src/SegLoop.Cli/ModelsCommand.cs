@@ -127,7 +127,7 @@ public static class ModelsCommand
         var data = CliOptions.Data();
         var model = new Argument<string>("model") { Description = "Known model to fetch: u2netp." };
         var register = new Option<bool>("--register") { Description = "Also register the verified file (rembg preprocessing, version = sha256 prefix)." };
-        var url = new Option<Uri?>("--url") { Description = "Fetch from this URL instead (a mirror); the sha256 and size are still checked." };
+        var url = new Option<string?>("--url") { Description = "Fetch from this URL instead (a mirror); the sha256 and size are still checked." };
         var cache = new Option<DirectoryInfo>("--cache")
         {
             Description = "Where downloaded files are kept ($XDG_CACHE_HOME/segloop/models or ~/.cache/segloop/models).",
@@ -142,7 +142,13 @@ public static class ModelsCommand
                 "u2netp" => KnownModels.U2NetP,
                 var other => throw new ModelRegistryException($"'{other}' is not a model segloop knows how to fetch (known: u2netp)."),
             };
-            var source = parse.GetValue(url) is { } mirror ? known with { Url = mirror } : known;
+            var source = parse.GetValue(url) switch
+            {
+                null => known,
+                var u when Uri.TryCreate(u, UriKind.Absolute, out var mirror) && (mirror.Scheme == Uri.UriSchemeHttp || mirror.Scheme == Uri.UriSchemeHttps) =>
+                    known with { Url = mirror },
+                var u => throw new ModelRegistryException($"--url '{u}' is not an absolute http(s) URL."),
+            };
             var destination = Path.Combine(parse.GetValue(cache)!.FullName, source.Name, source.Sha256[..12], source.Name + ".onnx");
             string path;
             using (var http = new HttpClient { Timeout = parse.GetValue(timeout) })

@@ -83,11 +83,21 @@ public sealed class PrelabelState : IDisposable
     public static PrelabelState Open(string path, ProgressHeader header)
     {
         var done = new Dictionary<string, ProgressEntry>(StringComparer.Ordinal);
-        var exists = File.Exists(path) && new FileInfo(path).Length > 0;
+        var bytes = File.Exists(path) ? File.ReadAllBytes(path) : [];
+        long completeLength = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        var exists = completeLength > 0; // a header torn before its newline counts as no file
         if (exists)
         {
-            var lines = File.ReadAllLines(path, Encoding.UTF8);
-            var existing = JsonSerializer.Deserialize<ProgressHeader>(lines[0], Json);
+            var lines = Encoding.UTF8.GetString(bytes).Split('\n');
+            ProgressHeader? existing;
+            try
+            {
+                existing = JsonSerializer.Deserialize<ProgressHeader>(lines[0], Json);
+            }
+            catch (JsonException e)
+            {
+                throw new PrelabelInputException($"{path} does not start with a prelabel progress header ({e.Message}); delete it to start over.", e);
+            }
             if (existing is null || existing.Salt != header.Salt)
             {
                 throw new PrelabelInputException(
@@ -108,25 +118,23 @@ public sealed class PrelabelState : IDisposable
                 {
                     // The last line was torn by a kill mid-write: that image is done again.
                 }
+                catch (JsonException e)
+                {
+                    throw new PrelabelInputException($"{path} line {i + 1} is not a progress entry ({e.Message}); fix or delete that line.", e);
+                }
             }
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        var stream = new FileStream(path, exists ? FileMode.OpenOrCreate : FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
         var state = new PrelabelState(stream, done);
         if (!exists)
         {
             state.WriteLine(JsonSerializer.Serialize(header, Json));
         }
-        else
+        else if (completeLength < stream.Length)
         {
-            // Drop a torn tail so the next line starts clean.
-            stream.Seek(0, SeekOrigin.End);
-            if (stream.Length > 0)
-            {
-                stream.Seek(-1, SeekOrigin.End);
-                if (stream.ReadByte() != '\n')
-                    state.WriteLine("");
-            }
+            // Cut a torn tail off at the last complete line, so the next line starts clean.
+            stream.SetLength(completeLength);
         }
         return state;
     }
