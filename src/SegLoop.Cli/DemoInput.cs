@@ -1,27 +1,29 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
+using System.Globalization;
 using System.Text;
 using SegLoop.Contracts;
 using SegLoop.Storage;
+using SegLoop.Vision;
 
 namespace SegLoop.Cli;
 
 /// <summary>
-/// A tiny task <c>run --once</c> makes itself: a 96×64 PNG with one red car-shaped box on grey, its COCO
-/// instances file, and the <see cref="AnnotationTaskCompleted"/> that announces them. Fixed keys, so
-/// running twice rewrites the same blobs.
+/// A tiny input <c>run --once</c> makes itself, so the loop runs with no data set at hand: a 160×120
+/// image of a red car-like blob (an ellipse on a box) on a noisy grey road, its COCO instances file, the
+/// <see cref="AnnotationTaskCompleted"/> that announces them, and a <see cref="PreAnnotationRequested"/>
+/// for the same object from a loose box. Fixed keys and a fixed seed: running twice rewrites the same blobs.
 /// </summary>
 public static class DemoInput
 {
     public const string TaskId = "demo-0001";
     public const string ImageKey = "images/demo/embedded/demo-0001.png";
     public const string AnnotationKey = "annotations/demo/embedded/demo-0001.coco.json";
-    private const int Width = 96, Height = 64;
-    private const int BoxX = 30, BoxY = 16, BoxWidth = 40, BoxHeight = 32;
+    private const int Width = 160, Height = 120;
+    private const double CentreX = 80, CentreY = 64, RadiusX = 44, RadiusY = 22;
 
     public static async Task<AnnotationTaskCompleted> WriteAsync(IBlobStore store, CancellationToken cancellationToken)
     {
-        await store.PutBytesAsync(ImageKey, Png(), "image/png", cancellationToken);
+        using var image = Image.FromPixels(Width, Height, 3, Pixels());
+        await store.PutBytesAsync(ImageKey, image.EncodePng(), "image/png", cancellationToken);
         await store.PutBytesAsync(AnnotationKey, Encoding.UTF8.GetBytes(Coco()), "application/json", cancellationToken);
         return new AnnotationTaskCompleted
         {
@@ -36,70 +38,54 @@ public static class DemoInput
         };
     }
 
-    private static string Coco() =>
-        $$"""
-        {"images":[{"id":1,"file_name":"demo-0001.png","width":{{Width}},"height":{{Height}}}],
-         "annotations":[{"id":1,"image_id":1,"category_id":3,"iscrowd":0,"area":{{BoxWidth * BoxHeight}},
-           "bbox":[{{BoxX}},{{BoxY}},{{BoxWidth}},{{BoxHeight}}],
-           "segmentation":[[{{BoxX}},{{BoxY}},{{BoxX + BoxWidth}},{{BoxY}},{{BoxX + BoxWidth}},{{BoxY + BoxHeight}},{{BoxX}},{{BoxY + BoxHeight}}]]}],
-         "categories":[{"id":3,"name":"car","supercategory":"vehicle"}]}
-        """;
-
-    /// <summary>An 8-bit RGB PNG, written by hand so the demo needs no imaging library.</summary>
-    public static byte[] Png()
+    /// <summary>A pre-annotation request for the demo object, from a box a few pixels looser than the object.</summary>
+    public static PreAnnotationRequested PreAnnotation() => new()
     {
-        var raw = new byte[Height * (1 + Width * 3)];
+        RequestId = TaskId + "-prelabel",
+        ImageKey = ImageKey,
+        Prompts = [new Prompt { Box = new BoundingBox(CentreX - RadiusX - 4, CentreY - RadiusY - 14, 2 * RadiusX + 8, 2 * RadiusY + 18), Label = "1" }],
+        Domain = "demo",
+    };
+
+    private static bool Inside(int x, int y)
+    {
+        var dx = (x + 0.5 - CentreX) / RadiusX;
+        var dy = (y + 0.5 - CentreY) / RadiusY;
+        var body = dx * dx + dy * dy <= 1;
+        var cabin = x >= CentreX - 18 && x < CentreX + 14 && y >= CentreY - RadiusY - 10 && y < CentreY;
+        return body || cabin;
+    }
+
+    /// <summary>BGR pixels: the object in red, the road in noisy grey (a fixed seed, so the bytes never change).</summary>
+    private static byte[] Pixels()
+    {
+        var pixels = new byte[Width * Height * 3];
+        var noise = new Random(20261121);
         for (var y = 0; y < Height; y++)
         {
-            var row = y * (1 + Width * 3);
-            raw[row] = 0; // filter: none
             for (var x = 0; x < Width; x++)
             {
-                var inside = x >= BoxX && x < BoxX + BoxWidth && y >= BoxY && y < BoxY + BoxHeight;
-                var p = row + 1 + x * 3;
-                (raw[p], raw[p + 1], raw[p + 2]) = inside ? ((byte)200, (byte)30, (byte)30) : ((byte)128, (byte)128, (byte)128);
+                var p = (y * Width + x) * 3;
+                var grey = (byte)(110 + noise.Next(0, 30));
+                (pixels[p], pixels[p + 1], pixels[p + 2]) = Inside(x, y) ? ((byte)35, (byte)30, (byte)(190 + noise.Next(0, 20))) : (grey, grey, grey);
             }
         }
-
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, Width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), Height);
-        header[8] = 8; // bit depth
-        header[9] = 2; // colour type: RGB
-        Chunk(png, "IHDR", header);
-        using (var compressed = new MemoryStream())
-        {
-            using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
-                zlib.Write(raw);
-            Chunk(png, "IDAT", compressed.ToArray());
-        }
-        Chunk(png, "IEND", []);
-        return png.ToArray();
+        return pixels;
     }
 
-    private static void Chunk(Stream output, string type, byte[] data)
+    /// <summary>The object's outline as one COCO polygon, traced from the same shape the pixels draw.</summary>
+    private static string Coco()
     {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        output.Write(word);
-        var typeBytes = Encoding.ASCII.GetBytes(type);
-        output.Write(typeBytes);
-        output.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32([.. typeBytes, .. data]));
-        output.Write(word);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
+        var mask = new byte[Width * Height];
+        for (var y = 0; y < Height; y++)
+            for (var x = 0; x < Width; x++)
+                mask[y * Width + x] = Inside(x, y) ? (byte)1 : (byte)0;
+        var outline = MaskOps.FindPolygons(Mask.FromBytes(Width, Height, mask), simplifyEpsilon: 1.0)[0].Outer;
+        var polygon = string.Join(",", outline.SelectMany(p => new[] { p.X, p.Y }).Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        return $$"""
+            {"images":[{"id":1,"file_name":"demo-0001.png","width":{{Width}},"height":{{Height}}}],
+             "annotations":[{"id":1,"image_id":1,"category_id":3,"iscrowd":0,"segmentation":[[{{polygon}}]]}],
+             "categories":[{"id":3,"name":"car","supercategory":"vehicle"}]}
+            """;
     }
 }

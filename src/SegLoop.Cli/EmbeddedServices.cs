@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SegLoop.CropBuilder;
 using SegLoop.Inference;
 using SegLoop.Ingest;
 using SegLoop.Storage;
@@ -15,7 +16,7 @@ namespace SegLoop.Cli;
 public static class EmbeddedServices
 {
     /// <summary>Names shown at start-up, in loop order.</summary>
-    public static readonly IReadOnlyList<string> Names = ["ingest", "taxonomy", "inference"];
+    public static readonly IReadOnlyList<string> Names = ["ingest", "taxonomy", "crop-builder", "inference"];
 
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -23,7 +24,7 @@ public static class EmbeddedServices
 
         services.AddIngest(configuration);
         services.AddTaxonomy(configuration);
-        // services.AddCropBuilder(configuration);
+        services.AddCropBuilder(configuration);
         services.AddInference(configuration);
     }
 
@@ -31,7 +32,7 @@ public static class EmbeddedServices
     {
         bus.AddIngestConsumers();
         bus.AddTaxonomyConsumers();
-        // bus.AddCropBuilderConsumers();
+        bus.AddCropBuilderConsumers();
         bus.AddInferenceConsumers();
     }
 }

@@ -52,7 +52,9 @@ public static class RunCommand
         {
             var task = await DemoInput.WriteAsync(host.Services.GetRequiredService<IBlobStore>(), cancellationToken);
             CliLog.DemoWritten(logger, task.ImageKey, task.AnnotationKey);
-            await host.Services.GetRequiredService<IPublishEndpoint>().Publish(task, cancellationToken);
+            var publish = host.Services.GetRequiredService<IPublishEndpoint>();
+            await publish.Publish(task, cancellationToken);
+            await publish.Publish(DemoInput.PreAnnotation(), cancellationToken);
             var traffic = host.Services.GetRequiredService<BusTraffic>();
             var quiet = await traffic.WaitUntilIdleAsync(idle, TimeSpan.FromMinutes(5), cancellationToken);
             CliLog.Idle(logger, traffic.Published, traffic.Consumed, traffic.Faulted);

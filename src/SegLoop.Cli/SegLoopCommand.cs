@@ -12,6 +12,7 @@ public static class SegLoopCommand
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(TaxonomyCommand.Create());
+        root.Subcommands.Add(DatasetCommand.Create());
         root.Subcommands.Add(ErrorsCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());

@@ -1,12 +1,12 @@
+using SegLoop.CropBuilder;
 using SegLoop.Hosting;
+using SegLoop.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSegLoopDefaults("crop-builder");
-// TODO(lead): builder.Services.AddCropBuilder(builder.Configuration); when SegLoop.CropBuilder lands.
-builder.AddSegLoopBus(bus =>
-{
-    // TODO(lead): bus.AddCropBuilderConsumers();
-});
+builder.Services.AddBlobStore(builder.Configuration);
+builder.Services.AddCropBuilder(builder.Configuration);
+builder.AddSegLoopBus(bus => bus.AddCropBuilderConsumers());
 
 var app = builder.Build();
 app.MapSegLoopDefaults();
