@@ -112,7 +112,7 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
             foreach (var request in requests)
             {
                 using var image = ImageCodec.Decode(store.GetBytesAsync(request.ImageKey, cancellationToken).GetAwaiter().GetResult());
-                foreach (var prompt in PromptGeometry.PrepareAll(request.Prompts, image.Width, image.Height, CropWindow.DefaultPadding))
+                foreach (var prompt in PromptGeometry.PrepareAll(request.Prompts, image.Width, image.Height, PromptGeometry.DefaultPadding))
                     crops.Add(backend.Prepare(image, prompt));
             }
             var groups = crops.GroupBy(c => c.GroupKey).Select(g => g.ToList()).ToList();

@@ -15,6 +15,8 @@ public static class SegLoopCommand
         root.Subcommands.Add(DatasetCommand.Create());
         root.Subcommands.Add(ErrorsCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(PrelabelCommand.Create());
         return root;
     }
 }

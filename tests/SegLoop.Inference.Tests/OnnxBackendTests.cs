@@ -59,7 +59,9 @@ public sealed class OnnxBackendTests : IDisposable
 
         using var input = backend.Prepare(image, prompt);
 
-        Assert.Equal(new Rect(5, 7, 39, 26), prompt.Window);
+        // CropBuilder's rule: centre pixel (25, 20); 5 px padding left/right, 3 px top/bottom; 20 px before the centre
+        // and 19 after on x gives the even width 40, 13 before and 12 after on y the even height 26.
+        Assert.Equal(new Rect(5, 7, 40, 26), prompt.Window);
         Assert.Equal((32, 64), ((int, int))input.GroupKey); // (height, width): 26 -> 32, 39 -> 64
         Assert.Equal(3 * 32 * 64, input.Tensor!.Length);
         Assert.Equal(0f, input.Tensor[^1]); // padding

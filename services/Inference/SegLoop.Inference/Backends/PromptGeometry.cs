@@ -1,4 +1,5 @@
 using SegLoop.Contracts;
+using SegLoop.CropBuilder.Geometry;
 using SegLoop.Vision;
 
 namespace SegLoop.Inference.Backends;
@@ -13,6 +14,25 @@ internal sealed record PreparedPrompt(int Index, Rect Box, Rect Window, IReadOnl
 /// <summary>Turns a contract <see cref="Prompt"/> into a <see cref="PreparedPrompt"/>, or throws <see cref="BadPromptException"/>.</summary>
 internal static class PromptGeometry
 {
+    /// <summary>The middle of the training crops' 5-25 % range, fixed so inference is deterministic.</summary>
+    public const double DefaultPadding = 0.15;
+
+    /// <summary>
+    /// The crop a prompt is segmented in: CropBuilder's training-crop rule (<see cref="CropWindow.Compute(Rect, Point, Padding, int, int)"/>:
+    /// the window whose central pixel (w / 2, h / 2) is the object's centre and which holds the box grown by the padding
+    /// fraction of its side), with the box's centre pixel standing in for the mask's (there is no mask yet) and the same
+    /// padding on every side. At least one pixel of context per side, so GrabCut always has background to learn from.
+    /// The window may reach past the image; crops pad the outside.
+    /// </summary>
+    public static Rect Window(Rect box, double padding, int imageWidth, int imageHeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        var pixels = new PaddingFractions(padding, padding, padding, padding).ToPixels(box);
+        var atLeastOne = new Padding(Math.Max(1, pixels.Left), Math.Max(1, pixels.Top), Math.Max(1, pixels.Right), Math.Max(1, pixels.Bottom));
+        var centre = new Point(box.X + (box.Width / 2), box.Y + (box.Height / 2));
+        return CropWindow.Compute(box, centre, atLeastOne, imageWidth, imageHeight).Window;
+    }
+
     public static IReadOnlyList<PreparedPrompt> PrepareAll(IReadOnlyList<Prompt> prompts, int imageWidth, int imageHeight, double padding)
     {
         ArgumentNullException.ThrowIfNull(prompts);
@@ -71,7 +91,7 @@ internal static class PromptGeometry
         }
 
         var rect = new Rect(x0, y0, x1 - x0, y1 - y0);
-        return new PreparedPrompt(index, rect, CropWindow.Around(rect, padding), clicks, extremePoints);
+        return new PreparedPrompt(index, rect, Window(rect, padding, imageWidth, imageHeight), clicks, extremePoints);
     }
 
     private static string Describe(BoundingBox b) =>

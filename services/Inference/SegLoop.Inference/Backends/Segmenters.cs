@@ -8,7 +8,7 @@ namespace SegLoop.Inference.Backends;
 public static class Segmenters
 {
     /// <summary>OpenCV GrabCut from the box; clicks seed disks of <paramref name="clickRadius"/> pixels.</summary>
-    public static ISegmenter GrabCut(int iterations = 5, int clickRadius = 3, double padding = CropWindow.DefaultPadding) =>
+    public static ISegmenter GrabCut(int iterations = 5, int clickRadius = 3, double padding = PromptGeometry.DefaultPadding) =>
         new DirectSegmenter(new GrabCutBackend(iterations, clickRadius), padding);
 
     /// <summary>
@@ -16,7 +16,7 @@ public static class Segmenters
     /// segmenter's last call).
     /// </summary>
     public static ISegmenter Onnx(OnnxModel model, OnnxPreprocessing preprocessing, string name = "onnx", string version = "local",
-        double padding = CropWindow.DefaultPadding) =>
+        double padding = PromptGeometry.DefaultPadding) =>
         new DirectSegmenter(new OnnxBackend(model, preprocessing, name, version), padding);
 
     private sealed class DirectSegmenter(CropBackend backend, double padding) : ISegmenter

@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SegLoop.Cli.Prelabel;
+using SegLoop.Storage;
+using Spectre.Console;
+
+namespace SegLoop.Cli;
+
+/// <summary>
+/// <c>segloop prelabel</c>: masks for every box of a COCO file (or a folder plus a boxes file) through Inference,
+/// collected into one COCO-results file. Resumable: a progress file beside the output records each finished image
+/// and a rerun skips them. Exit codes: 0 every image done, 1 some failed or remain, 2 bad input or a storage/bus fault.
+/// </summary>
+public static class PrelabelCommand
+{
+    public const int Incomplete = 1;
+    public const int BadInput = 2;
+
+    /// <summary>Everything one run needs, as parsed from the command line.</summary>
+    public sealed record Arguments(string? Coco, string? Boxes, string Images, string Output, string DataRoot, PrelabelSettings Settings);
+
+    public static Command Create()
+    {
+        var coco = new Option<FileInfo?>("--coco") { Description = "COCO instances json: every annotation's bbox is a prompt (result annotation_id = that annotation's id)." };
+        var boxes = new Option<FileInfo?>("--boxes") { Description = PrelabelInput.BoxesFormat };
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder the COCO file_names / boxes-file image names are relative to.", Required = true };
+        var model = new Option<string?>("--model") { Description = "Registered model name; default: Inference:DefaultModel, else grabcut." };
+        var threshold = new Option<double>("--threshold") { Description = "Probability threshold in [0, 1].", DefaultValueFactory = _ => 0.5 };
+        var output = new Option<FileInfo>("--out")
+        {
+            Description = "COCO-results file to write; beside it OUT.progress.jsonl (resume state) and OUT-without-.json.failures.json.",
+            DefaultValueFactory = _ => new FileInfo("results.json"),
+        };
+        var parallel = new Option<int>("--parallel") { Description = "Images in flight at once.", DefaultValueFactory = _ => 16 };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Longest wait for one image's answer.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var maxImages = new Option<int?>("--max-images") { Description = "Do at most N images not done yet, then stop; rerun for the rest." };
+        var data = CliOptions.Data();
+        var command = new Command("prelabel",
+            "Pre-label a dataset: publish one PreAnnotationRequested per image with its boxes, collect the masks into one COCO-results file. "
+            + "With the default in-memory bus Inference runs in this process; with Bus__Transport=RabbitMq (and Storage__Kind=S3) the deployed workers answer. "
+            + "Rerunning with the same --out skips images already done. " + PrelabelInput.BoxesFormat)
+            { coco, boxes, images, model, threshold, output, parallel, timeout, maxImages, data };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(coco) is null) == (result.GetValue(boxes) is null))
+                result.AddError("give exactly one of --coco FILE or --boxes FILE.");
+        });
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var args = new Arguments(parse.GetValue(coco)?.FullName, parse.GetValue(boxes)?.FullName, parse.GetValue(images)!.FullName,
+                parse.GetValue(output)!.FullName, parse.GetValue(data)!.FullName, new PrelabelSettings
+                {
+                    Model = parse.GetValue(model),
+                    Threshold = parse.GetValue(threshold),
+                    Parallel = parse.GetValue(parallel),
+                    Timeout = parse.GetValue(timeout),
+                    MaxImages = parse.GetValue(maxImages),
+                });
+            try
+            {
+                var summary = await RunAsync(args, cancellationToken);
+                return summary.Failures.Count > 0 || summary.Remaining > 0 ? Incomplete : 0;
+            }
+            catch (Exception e) when (e is PrelabelInputException or InvalidBlobKeyException or IOException or UnauthorizedAccessException
+                                          or Microsoft.Extensions.Options.OptionsValidationException or TimeoutException)
+            {
+                await Console.Error.WriteLineAsync($"segloop prelabel: {e.Message}");
+                return BadInput;
+            }
+        });
+        return command;
+    }
+
+    public static async Task<PrelabelSummary> RunAsync(Arguments args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Settings.Threshold is < 0 or > 1)
+            throw new PrelabelInputException($"--threshold {args.Settings.Threshold} must be within [0, 1].");
+        if (args.Settings.Parallel < 1 || args.Settings.MaxImages < 0 || args.Settings.Timeout <= TimeSpan.Zero)
+            throw new PrelabelInputException("--parallel must be at least 1, --max-images at least 0 and --timeout positive.");
+        if (!Directory.Exists(args.Images))
+            throw new PrelabelInputException($"--images {args.Images} is not a folder.");
+        var source = args.Coco ?? args.Boxes!;
+        if (!File.Exists(source))
+            throw new PrelabelInputException($"{(args.Coco is null ? "--boxes" : "--coco")} {source} does not exist.");
+        var items = args.Coco is not null
+            ? await PrelabelInput.FromCocoAsync(args.Coco, args.Images, cancellationToken)
+            : await PrelabelInput.FromBoxesFileAsync(args.Boxes!, args.Images, cancellationToken);
+        if (items.Count == 0)
+            throw new PrelabelInputException($"{source} has no image with a box to pre-label.");
+
+        var salt = PrelabelRunner.Salt(source, args.Settings.Model, args.Settings.Threshold);
+        using var state = PrelabelState.Open(PrelabelState.PathFor(args.Output),
+            new ProgressHeader(salt, source, args.Settings.Model, args.Settings.Threshold));
+        using var host = CliHost.Build("segloop-prelabel", args.DataRoot, embedServices: true, out var embedded);
+        await host.StartAsync(cancellationToken);
+        PrelabelSummary summary = null!;
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBusControl>();
+            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+            var runner = new PrelabelRunner(host.Services.GetRequiredService<IBlobStore>(), bus, TimeProvider.System);
+            AnsiConsole.MarkupLine(Markup.Escape(
+                $"prelabel: {items.Count} images, {items.Sum(i => i.Prompts.Count)} boxes from {source}; model {args.Settings.Model ?? "default"}; "
+                + $"{(embedded ? "Inference runs in this process (in-memory bus)" : "answered by the deployed Inference workers over RabbitMQ")}"));
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask("prelabel", maxValue: items.Count);
+                    summary = await runner.RunAsync(items, args.Settings, salt, state, (_, _) => task.Increment(1), cancellationToken);
+                    task.Value = task.MaxValue;
+                });
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+
+        // One results file from everything done so far (this run and earlier ones), in input order.
+        var done = state.Done;
+        var results = summary.RequestIds.SelectMany(id => id is not null && done.TryGetValue(id, out var entry) ? entry.Results : []).ToList();
+        await WriteJsonAsync(args.Output, results, cancellationToken);
+        var failuresPath = FailuresPath(args.Output);
+        await WriteJsonAsync(failuresPath, summary.Failures, cancellationToken);
+        Render(summary, results.Count, args.Output, failuresPath);
+        return summary;
+    }
+
+    // A file for tools, not HTML: RLE counts are written as they are ('`' and '<' unescaped), as pycocotools writes them.
+    private static readonly JsonSerializerOptions FileJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string FailuresPath(string output) =>
+        (output.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? output[..^5] : output) + ".failures.json";
+
+    private static async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + ".tmp";
+        await using (var file = File.Create(temp))
+            await JsonSerializer.SerializeAsync(file, value, FileJson, cancellationToken);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static void Render(PrelabelSummary s, int results, string output, string failuresPath)
+    {
+        static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+        var table = new Table().Title($"prelabel: {s.Images} images").AddColumn("").AddColumn(new TableColumn("images").RightAligned()).AddColumn("detail");
+        table.AddRow("done earlier (skipped)", N(s.Skipped), "");
+        table.AddRow("published", N(s.Published), "");
+        table.AddRow("[green]completed[/]", N(s.Completed), "");
+        table.AddRow(s.Failures.Count > 0 ? "[red]failed[/]" : "failed", N(s.Failures.Count),
+            s.Failures.Count > 0 ? Markup.Escape($"{s.Failures[0].FileName}: {s.Failures[0].Code}: {s.Failures[0].Reason}") : "");
+        if (s.Remaining > 0)
+            table.AddRow("[yellow]remaining[/]", N(s.Remaining), "rerun the same command to continue");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"results: {output} ({results} masks); failures: {failuresPath}");
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SegLoop.Cli.Prelabel;
+using SegLoop.Contracts;
+using SegLoop.Hosting;
+using SegLoop.Inference;
+using SegLoop.Storage;
+using SegLoop.TestModels;
+using SegLoop.Testing;
+
+namespace SegLoop.Cli.Tests;
+
+/// <summary>
+/// The verbs with Bus__Transport=RabbitMq against the rig: an Inference "worker" host on its own virtual host answers
+/// prelabel's requests, and hears models promote. Both share one local folder store, as a deployment shares S3.
+/// Environment variables are process-wide, so these run in the console collection (one at a time).
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class RabbitMqVerbTests : IAsyncLifetime
+{
+    private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("segloop-cli-rabbit-");
+    private readonly List<string> setVariables = [];
+    private RabbitMqVirtualHost vhost = null!;
+    private IHost worker = null!;
+
+    private string Data => Path.Combine(temp.FullName, "data");
+
+    public async Task InitializeAsync()
+    {
+        vhost = await RabbitMqVirtualHost.CreateAsync();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(vhost.BusSettings().Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)).Concat(
+        [
+            new("Logging:LogLevel:Default", "Warning"),
+            new("Storage:Kind", "Local"),
+            new("Storage:Local:Root", Data),
+        ]));
+        builder.AddSegLoopDefaults("inference-under-test");
+        builder.Services.AddBlobStore(builder.Configuration);
+        builder.Services.AddInference(builder.Configuration);
+        builder.Services.AddSingleton<PromotedMessages>();
+        builder.AddSegLoopBus(bus =>
+        {
+            bus.AddInferenceConsumers();
+            bus.AddConsumer<PromotedRecorder>();
+        });
+        worker = builder.Build();
+        await worker.StartAsync();
+        await worker.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
+
+        // The CLI reads the services' settings from the environment, as an operator would set them.
+        foreach (var (key, value) in vhost.BusSettings())
+            Set(key.Replace(":", "__", StringComparison.Ordinal), value);
+    }
+
+    [Fact]
+    public async Task Prelabel_OverRabbitMq_TheWorkerAnswersAndResultsComeBackByRequestId()
+    {
+        var args = new PrelabelCommand.Arguments(SharedData.Path("voc-labelme", "coco", "annotations.json"), null, SharedData.VocLabelme,
+            Path.Combine(temp.FullName, "results.json"), Data, new PrelabelSettings { Timeout = TimeSpan.FromMinutes(3) });
+
+        PrelabelSummary summary;
+        string output;
+        using (var console = new ConsoleCapture())
+        {
+            summary = await PrelabelCommand.RunAsync(args, CancellationToken.None);
+            output = console.Output;
+        }
+
+        Assert.Contains("answered by the deployed Inference workers over RabbitMQ", output);
+        Assert.Equal((3, 3, 0), (summary.Published, summary.Completed, summary.Failures.Count));
+        var results = JsonSerializer.Deserialize<List<PrelabelResult>>(await File.ReadAllTextAsync(args.Output))!;
+        Assert.Equal(12, results.Select(r => r.AnnotationId).Distinct().Count());
+        // The worker wrote its own per-request results under prelabels/, keyed by the CLI's request ids.
+        var store = worker.Services.GetRequiredService<IBlobStore>();
+        Assert.All(summary.RequestIds, id => Assert.True(store.ExistsAsync(PreAnnotationService.ResultsKey(id!)).GetAwaiter().GetResult()));
+    }
+
+    [Fact]
+    public async Task Promote_OverRabbitMq_ReachesTheRunningWorker()
+    {
+        var file = Path.Combine(temp.FullName, "saliency.onnx");
+        await File.WriteAllBytesAsync(file, OnnxTestModels.SaliencyNet().Onnx);
+        int register, promote;
+        string output;
+        using (var console = new ConsoleCapture())
+        {
+            register = await SegLoopCommand.Create().Parse(["models", "register", "--name", "saliency", "--file", file, "--preprocessing", "fcn", "--version", "v1", "--data", Data]).InvokeAsync();
+            promote = await SegLoopCommand.Create().Parse(["models", "promote", "--name", "saliency", "--version", "v1", "--data", Data]).InvokeAsync();
+            output = console.Output + console.Error;
+        }
+
+        Assert.Equal((0, 0), (register, promote));
+        Assert.Contains("running Inference workers swap", output);
+        var heard = await worker.Services.GetRequiredService<PromotedMessages>().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(("saliency", "v1"), (heard.Name, heard.Version));
+    }
+
+    private void Set(string name, string value)
+    {
+        Environment.SetEnvironmentVariable(name, value);
+        setVariables.Add(name);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var name in setVariables)
+            Environment.SetEnvironmentVariable(name, null);
+        await worker.StopAsync();
+        worker.Dispose();
+        await vhost.DisposeAsync();
+        temp.Delete(recursive: true);
+    }
+
+    public sealed class PromotedMessages
+    {
+        private readonly TaskCompletionSource<ModelPromoted> first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Add(ModelPromoted message) => first.TrySetResult(message);
+
+        public Task<ModelPromoted> WaitAsync(TimeSpan timeout) => first.Task.WaitAsync(timeout);
+    }
+
+    public sealed class PromotedRecorder(PromotedMessages messages) : IConsumer<ModelPromoted>
+    {
+        public Task Consume(ConsumeContext<ModelPromoted> context)
+        {
+            messages.Add(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+}
