@@ -1,3 +1,4 @@
+using SegLoop.Vision;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SegLoop.CropBuilder.Datasets;
@@ -127,6 +128,6 @@ public sealed class DatasetTests
             SourceImageKey = $"images/{domain}/{i / 3}.jpg", InstanceId = i.ToString(System.Globalization.CultureInfo.InvariantCulture), ClassName = cls, Domain = domain,
             TaxonomyVersion = "tx", Customer = "c", Project = "p", TaskId = $"{i / 3}", SourceFormat = "coco", SourceWidth = 100, SourceHeight = 100,
             Bbox = new PixelBox(1, 1, 10, 10), Centre = new PixelPoint(5, 5), Window = new PixelBox(0, 0, 12, 12),
-            Padding = new Geometry.Padding(1, 1, 1, 1), ValidRegion = new PixelBox(0, 0, 12, 12), CropWidth = 12, CropHeight = 12, Area = 100,
+            Padding = new SegLoop.Vision.Padding(1, 1, 1, 1), ValidRegion = new PixelBox(0, 0, 12, 12), CropWidth = 12, CropHeight = 12, Area = 100,
         });
 }

@@ -1,3 +1,4 @@
+using SegLoop.Vision;
 using System.Security.Cryptography;
 using System.Text;
 

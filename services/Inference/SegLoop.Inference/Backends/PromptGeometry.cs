@@ -1,5 +1,4 @@
 using SegLoop.Contracts;
-using SegLoop.CropBuilder.Geometry;
 using SegLoop.Vision;
 
 namespace SegLoop.Inference.Backends;
@@ -18,7 +17,7 @@ internal static class PromptGeometry
     public const double DefaultPadding = 0.15;
 
     /// <summary>
-    /// The crop a prompt is segmented in: CropBuilder's training-crop rule (<see cref="CropWindow.Compute(Rect, Point, Padding, int, int)"/>:
+    /// The crop a prompt is segmented in: CropBuilder's training-crop rule (<see cref="SegLoop.Vision.CropWindow.Compute(Rect, Point, Padding, int, int)"/>:
     /// the window whose central pixel (w / 2, h / 2) is the object's centre and which holds the box grown by the padding
     /// fraction of its side), with the box's centre pixel standing in for the mask's (there is no mask yet) and the same
     /// padding on every side. At least one pixel of context per side, so GrabCut always has background to learn from.

@@ -1,6 +1,5 @@
-using SegLoop.Vision;
 
-namespace SegLoop.CropBuilder.Geometry;
+namespace SegLoop.Vision;
 
 /// <summary>Padding added to each side of an object's box, in pixels.</summary>
 public readonly record struct Padding(int Left, int Top, int Right, int Bottom);
