@@ -1,3 +1,4 @@
+using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,32 +9,52 @@ using SegLoop.Storage;
 namespace SegLoop.Cli;
 
 /// <summary>
-/// The host a bus-using verb (models promote, prelabel) runs in. Defaults: in-memory bus and a local folder store
-/// under <c>--data</c>; environment variables in the services' form (<c>Bus__Transport=RabbitMq</c>,
-/// <c>Storage__Kind=S3</c>, ...) override them. With the in-memory bus and <paramref name="embedServices"/> the
-/// embedded services run in this process, so the loop works locally; otherwise this process only publishes and
-/// listens, and the deployed services do the work.
+/// The host every bus-using verb runs in (run, ingest, models promote, prelabel). Defaults: in-memory bus
+/// and a local folder store under <c>--data</c>; environment variables in the services' form
+/// (<c>Bus__Transport=RabbitMq</c>, <c>Storage__Kind=S3</c>, ...) override them unless
+/// <see cref="CliHostSettings.ForceEmbedded"/>. With the in-memory bus and <see cref="CliHostSettings.EmbedServices"/>
+/// the embedded services run in this process, so the loop works locally; otherwise this process only publishes
+/// and listens, and the deployed services do the work.
 /// </summary>
 public static class CliHost
 {
-    public static IHost Build(string serviceName, string dataRoot, bool embedServices, out bool embedded)
+    public static IHost Build(CliHostSettings settings, out bool embedded)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        // Defaults first, so environment variables override them.
-        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        var defaults = new Dictionary<string, string?>
         {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Hosting:ShutdownTimeout"] = "00:00:10",
-                ["Bus:Transport"] = "InMemory",
-                ["Storage:Kind"] = "Local",
-                ["Storage:Local:Root"] = Path.GetFullPath(dataRoot),
-            },
-        });
-        builder.AddSegLoopDefaults(serviceName);
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:SegLoop"] = settings.SegLoopLogLevel,
+            ["Hosting:ShutdownTimeout"] = "00:00:10",
+        };
+        var store = new Dictionary<string, string?>
+        {
+            ["Bus:Transport"] = "InMemory",
+            ["Storage:Kind"] = "Local",
+            ["Storage:Local:Root"] = Path.GetFullPath(settings.DataRoot),
+        };
+        if (settings.ForceEmbedded)
+        {
+            // What makes it the embedded loop is not negotiable: in-memory bus, local folder store.
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
+            builder.Configuration.AddInMemoryCollection(store);
+        }
+        else
+        {
+            // Defaults first, so environment variables override them.
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults.Concat(store) });
+        }
+
+        builder.AddSegLoopDefaults(settings.ServiceName);
+        if (settings.ObserveTraffic)
+        {
+            builder.Services.AddSingleton<BusTraffic>();
+            builder.Services.AddConsumeObserver(sp => sp.GetRequiredService<BusTraffic>());
+            builder.Services.AddPublishObserver(sp => sp.GetRequiredService<BusTraffic>());
+        }
+
         embedded = builder.Configuration.GetValue("Bus:Transport", BusTransport.InMemory) == BusTransport.InMemory;
-        if (embedded && embedServices)
+        if (embedded && settings.EmbedServices)
         {
             EmbeddedServices.AddServices(builder.Services, builder.Configuration);
             builder.AddSegLoopBus(EmbeddedServices.AddConsumers);
@@ -41,8 +62,27 @@ public static class CliHost
         else
         {
             builder.Services.AddBlobStore(builder.Configuration);
+            settings.PublisherServices?.Invoke(builder.Services, builder.Configuration);
             builder.AddSegLoopBus(_ => { });
         }
         return builder.Build();
     }
+}
+
+/// <summary>How a verb's host is built; see <see cref="CliHost"/>.</summary>
+public sealed record CliHostSettings(string ServiceName, string DataRoot)
+{
+    /// <summary>Host the embedded services when the bus is in-memory.</summary>
+    public bool EmbedServices { get; init; } = true;
+
+    /// <summary>In-memory bus and local store whatever the environment says (<c>segloop run</c>).</summary>
+    public bool ForceEmbedded { get; init; }
+
+    /// <summary>Count and log every publish and consume (<see cref="BusTraffic"/>).</summary>
+    public bool ObserveTraffic { get; init; }
+
+    public string SegLoopLogLevel { get; init; } = "Warning";
+
+    /// <summary>Services this process needs when it only publishes to deployed services (e.g. Ingest's processor).</summary>
+    public Action<IServiceCollection, IConfiguration>? PublisherServices { get; init; }
 }

@@ -177,39 +177,11 @@ public static class IngestCommand
         return new BlobImageSource(store, prefix, images);
     }
 
-    private static IHost BuildHost(string dataRoot, out bool embedded)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        // Defaults first, so environment variables (Bus__Transport, Storage__Kind, ...) override them.
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+    private static IHost BuildHost(string dataRoot, out bool embedded) =>
+        CliHost.Build(new CliHostSettings("segloop-ingest", dataRoot)
         {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Hosting:ShutdownTimeout"] = "00:00:10",
-                ["Bus:Transport"] = "InMemory",
-                ["Storage:Kind"] = "Local",
-                ["Storage:Local:Root"] = dataRoot,
-            },
-        });
-        builder.AddSegLoopDefaults("segloop-ingest");
-        builder.Services.AddSingleton<BusTraffic>();
-        builder.Services.AddConsumeObserver(sp => sp.GetRequiredService<BusTraffic>());
-        builder.Services.AddPublishObserver(sp => sp.GetRequiredService<BusTraffic>());
-        embedded = builder.Configuration.GetValue("Bus:Transport", BusTransport.InMemory) == BusTransport.InMemory;
-        if (embedded)
-        {
-            // The loop runs here: every embedded service consumes what this import publishes.
-            EmbeddedServices.AddServices(builder.Services, builder.Configuration);
-            builder.AddSegLoopBus(EmbeddedServices.AddConsumers);
-        }
-        else
-        {
-            // The deployed services consume; this process only publishes.
-            builder.Services.AddBlobStore(builder.Configuration);
-            builder.Services.AddIngest(builder.Configuration);
-            builder.AddSegLoopBus(_ => { });
-        }
-        return builder.Build();
-    }
+            ObserveTraffic = true,
+            // The deployed services consume; this process validates and publishes.
+            PublisherServices = (services, configuration) => services.AddIngest(configuration),
+        }, out embedded);
 }

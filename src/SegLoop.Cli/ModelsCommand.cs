@@ -97,7 +97,7 @@ public static class ModelsCommand
             { name, version, data };
         command.SetAction((parse, ct) => Guarded(async () =>
         {
-            using var host = CliHost.Build("segloop-models", parse.GetValue(data)!.FullName, embedServices: false, out var embedded);
+            using var host = CliHost.Build(new CliHostSettings("segloop-models", parse.GetValue(data)!.FullName) { EmbedServices = false }, out var embedded);
             await host.StartAsync(ct);
             try
             {

@@ -96,7 +96,7 @@ public static class PrelabelCommand
         var salt = PrelabelRunner.Salt(source, args.Settings.Model, args.Settings.Threshold);
         using var state = PrelabelState.Open(PrelabelState.PathFor(args.Output),
             new ProgressHeader(salt, source, args.Settings.Model, args.Settings.Threshold));
-        using var host = CliHost.Build("segloop-prelabel", args.DataRoot, embedServices: true, out var embedded);
+        using var host = CliHost.Build(new CliHostSettings("segloop-prelabel", args.DataRoot), out var embedded);
         await host.StartAsync(cancellationToken);
         PrelabelSummary summary = null!;
         try

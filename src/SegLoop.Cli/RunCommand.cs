@@ -69,37 +69,6 @@ public static class RunCommand
         return exitCode;
     }
 
-    private static IHost BuildHost(string dataRoot)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            Args = [],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        // Defaults for the embedded loop; SEGLOOP_-free environment variables and appsettings still override.
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
-        {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Logging:LogLevel:SegLoop"] = "Information",
-                ["Hosting:ShutdownTimeout"] = "00:00:10",
-            },
-        });
-        // What makes it the embedded loop is not negotiable: in-memory bus, local folder store.
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Bus:Transport"] = "InMemory",
-            ["Storage:Kind"] = "Local",
-            ["Storage:Local:Root"] = dataRoot,
-        });
-
-        builder.AddSegLoopDefaults("segloop");
-        builder.Services.AddSingleton<BusTraffic>();
-        builder.Services.AddConsumeObserver(sp => sp.GetRequiredService<BusTraffic>());
-        builder.Services.AddPublishObserver(sp => sp.GetRequiredService<BusTraffic>());
-        EmbeddedServices.AddServices(builder.Services, builder.Configuration);
-        builder.AddSegLoopBus(EmbeddedServices.AddConsumers);
-        return builder.Build();
-    }
+    private static IHost BuildHost(string dataRoot) =>
+        CliHost.Build(new CliHostSettings("segloop", dataRoot) { ForceEmbedded = true, ObserveTraffic = true, SegLoopLogLevel = "Information" }, out _);
 }
