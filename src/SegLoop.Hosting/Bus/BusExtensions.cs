@@ -47,8 +47,10 @@ public static class BusExtensions
                 {
                     var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
                     var rabbit = options.RabbitMq;
-                    Log.BusTransport(context.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Hosting.Bus"),
-                        "RabbitMq", $"{rabbit.Host}:{rabbit.Port}{(rabbit.VirtualHost.StartsWith('/') ? "" : "/")}{rabbit.VirtualHost}");
+                    var logger = context.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Hosting.Bus");
+                    Log.BusTransport(logger, "RabbitMq", $"{rabbit.Host}:{rabbit.Port}{(rabbit.VirtualHost.StartsWith('/') ? "" : "/")}{rabbit.VirtualHost}");
+                    if (rabbit.UsesDefaultPasswordOffLoopback())
+                        Log.DefaultRabbitMqPassword(logger, rabbit.Host);
                     cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
                     {
                         h.Username(rabbit.Username);
