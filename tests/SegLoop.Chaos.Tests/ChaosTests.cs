@@ -307,6 +307,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         // Error queues: exactly the planted bad inputs, each with the exception that put it there.
         var errorTasks = new SortedSet<string>(StringComparer.Ordinal);
+        var errorTypes = new Dictionary<string, string?>(StringComparer.Ordinal);
         var errorEntries = 0;
         foreach (var (queue, depth) in await rig.Admin.QueueDepthsAsync(rig.VirtualHost))
         {
@@ -318,7 +319,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 var taskId = envelope.GetProperty("message").GetProperty("taskId").GetString()!;
                 errorTasks.Add(taskId);
                 var exception = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-ExceptionType", out var t) ? t.GetString() : "?";
-                output.WriteLine($"chaos: {queue}: {taskId} ({exception})");
+                var retries = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-RetryCount", out var r) ? r.ToString() : "?";
+                errorTypes[taskId] = exception;
+                output.WriteLine($"chaos: {queue}: {taskId} ({exception}, retries {retries})");
             }
         }
 
@@ -358,6 +361,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Equal([PlantedMissingImage], rig.Observed.Rejected.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(ImageNotFoundCode, rig.Observed.Rejected[PlantedMissingImage].Reasons.Single().Code);
         Assert.Equal([PlantedMissingPayload, PlantedNotJson], errorTasks);
+        // The error queue names the cause an operator can act on (MassTransit reports the base exception).
+        Assert.Equal(typeof(BlobNotFoundException).FullName, errorTypes[PlantedMissingPayload]);
+        Assert.StartsWith("System.Text.Json.", errorTypes[PlantedNotJson], StringComparison.Ordinal);
         Assert.Empty(rig.LogLinesWithSecrets());
     }
 
