@@ -308,6 +308,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         // Error queues: exactly the planted bad inputs, each with the exception that put it there.
         var errorTasks = new SortedSet<string>(StringComparer.Ordinal);
         var errorTypes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var errorRetries = new Dictionary<string, string>(StringComparer.Ordinal);
         var errorEntries = 0;
         foreach (var (queue, depth) in await rig.Admin.QueueDepthsAsync(rig.VirtualHost))
         {
@@ -321,6 +322,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 var exception = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-ExceptionType", out var t) ? t.GetString() : "?";
                 var retries = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-RetryCount", out var r) ? r.ToString() : "?";
                 errorTypes[taskId] = exception;
+                errorRetries[taskId] = retries;
                 output.WriteLine($"chaos: {queue}: {taskId} ({exception}, retries {retries})");
             }
         }
@@ -364,6 +366,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         // The error queue names the cause an operator can act on (MassTransit reports the base exception).
         Assert.Equal(typeof(BlobNotFoundException).FullName, errorTypes[PlantedMissingPayload]);
         Assert.StartsWith("System.Text.Json.", errorTypes[PlantedNotJson], StringComparison.Ordinal);
+        // Input that cannot get better is not retried (neither by the consumer's retry nor by the bus-wide one).
+        Assert.All(errorRetries.Values, r => Assert.Equal("0", r));
         Assert.Empty(rig.LogLinesWithSecrets());
     }
 
