@@ -320,7 +320,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 var taskId = envelope.GetProperty("message").GetProperty("taskId").GetString()!;
                 errorTasks.Add(taskId);
                 var exception = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-ExceptionType", out var t) ? t.GetString() : "?";
-                var retries = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-RetryCount", out var r) ? r.ToString() : "?";
+                // MassTransit writes MT-Fault-RetryCount only when the message was retried.
+                var retries = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-RetryCount", out var r) ? r.ToString() : "0";
                 errorTypes[taskId] = exception;
                 errorRetries[taskId] = retries;
                 output.WriteLine($"chaos: {queue}: {taskId} ({exception}, retries {retries})");
