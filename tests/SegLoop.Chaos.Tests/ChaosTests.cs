@@ -19,7 +19,7 @@ namespace SegLoop.Chaos.Tests;
 
 /// <summary>
 /// The whole pipeline under failure. RabbitMQ and the S3 server are the rig's; each service worker is its own
-/// process. coco-mini is pushed again and again under new task ids (SEGLOOP_CHAOS_TASKS, default 1,000), beside
+/// process (Ingest, Taxonomy, CropBuilder, Inference). coco-mini is pushed again and again under new task ids (SEGLOOP_CHAOS_TASKS, default 1,000), beside
 /// pre-annotation requests for its objects (SEGLOOP_CHAOS_REQUESTS, default 500, answered by Inference with GrabCut), while every
 /// worker is SIGKILLed twice at seeded random moments and restarted, RabbitMQ is restarted once
 /// (scripts/rig/restart-rabbitmq.sh: the same node, ports and data directory, so quorum queues and their messages
@@ -32,9 +32,10 @@ namespace SegLoop.Chaos.Tests;
 /// </para>
 /// <para>
 /// The expected result is not hand-written: the same tasks run once more, in this process, through the same code
-/// (StoredTaskReader, IngestProcessor, TaxonomyNormalizer) against a local folder. The bucket must then hold exactly
-/// the same keys with exactly the same bytes (nothing missing, nothing extra, nothing different), every task must have
-/// reached an outcome, and the error queues must hold only the planted bad inputs.
+/// (StoredTaskReader, IngestProcessor, TaxonomyNormalizer, ImageCropper) against a local folder. The bucket must then
+/// hold exactly the same keys with exactly the same bytes (documents, crops, masks and manifests: nothing missing,
+/// nothing extra, nothing different), every task's manifest must hold exactly the reference's rows (none missing, none
+/// twice), every task must have reached an outcome, and the error queues must hold only the planted bad inputs.
 /// </para>
 /// </summary>
 [Trait("Category", "Chaos")]
