@@ -12,4 +12,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Bus transport {Transport} ({Address})")]
     public static partial void BusTransport(ILogger logger, string transport, string address);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
+        Message = "Bus:RabbitMq:Password is RabbitMQ's default development password for broker host {Host}: set Bus__RabbitMq__Username and Bus__RabbitMq__Password (or PasswordFile) from a secret")]
+    public static partial void DefaultRabbitMqPassword(ILogger logger, string host);
 }

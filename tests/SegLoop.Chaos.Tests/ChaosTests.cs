@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SegLoop.Contracts;
+using SegLoop.CropBuilder;
 using SegLoop.Ingest;
 using SegLoop.Ingest.Import;
 using SegLoop.Storage;
@@ -18,7 +19,7 @@ namespace SegLoop.Chaos.Tests;
 
 /// <summary>
 /// The whole pipeline under failure. RabbitMQ and the S3 server are the rig's; each service worker is its own
-/// process. coco-mini is pushed again and again under new task ids (SEGLOOP_CHAOS_TASKS, default 1,000), beside
+/// process (Ingest, Taxonomy, CropBuilder, Inference). coco-mini is pushed again and again under new task ids (SEGLOOP_CHAOS_TASKS, default 1,000), beside
 /// pre-annotation requests for its objects (SEGLOOP_CHAOS_REQUESTS, default 500, answered by Inference with GrabCut), while every
 /// worker is SIGKILLed twice at seeded random moments and restarted, RabbitMQ is restarted once
 /// (scripts/rig/restart-rabbitmq.sh: the same node, ports and data directory, so quorum queues and their messages
@@ -31,9 +32,10 @@ namespace SegLoop.Chaos.Tests;
 /// </para>
 /// <para>
 /// The expected result is not hand-written: the same tasks run once more, in this process, through the same code
-/// (StoredTaskReader, IngestProcessor, TaxonomyNormalizer) against a local folder. The bucket must then hold exactly
-/// the same keys with exactly the same bytes (nothing missing, nothing extra, nothing different), every task must have
-/// reached an outcome, and the error queues must hold only the planted bad inputs.
+/// (StoredTaskReader, IngestProcessor, TaxonomyNormalizer, ImageCropper) against a local folder. The bucket must then
+/// hold exactly the same keys with exactly the same bytes (documents, crops, masks and manifests: nothing missing,
+/// nothing extra, nothing different), every task's manifest must hold exactly the reference's rows (none missing, none
+/// twice), every task must have reached an outcome, and the error queues must hold only the planted bad inputs.
 /// </para>
 /// </summary>
 [Trait("Category", "Chaos")]
@@ -98,16 +100,21 @@ public sealed class ChaosTests(ITestOutputHelper output)
         foreach (var (p, i) in planted.Select((p, i) => (p, i)))
             messages.Insert((i + 1) * messages.Count / (planted.Length + 1), p);
 
-        // Pre-annotation requests: every object of a coco-mini image as a box prompt (GrabCut, the default model).
+        // Pre-annotation requests (GrabCut, the default model), kept cheap so the full scale fits CI: one box prompt per
+        // request, the image's smallest object of at least 16 px a side (the workers run GrabCut with few iterations).
+        // What is under test is delivery (one answer per request through kills and restarts), not segmentation quality.
         var requests = new List<PreAnnotationRequested>();
         for (var n = 0; n < requestCount; n++)
         {
             var image = dataset.Images[n % dataset.Images.Count];
-            var prompts = byImage[image.Id].Where(a => a.Bbox is { Count: 4 }).Take(4).Select(a => new Prompt
-            {
-                Box = new BoundingBox(a.Bbox![0], a.Bbox[1], Math.Max(a.Bbox[2], 2), Math.Max(a.Bbox[3], 2)),
-                Label = a.Id.ToString(CultureInfo.InvariantCulture),
-            }).ToList();
+            var prompts = byImage[image.Id].Where(a => a.Bbox is { Count: 4 } b && b[2] >= 16 && b[3] >= 16)
+                .OrderBy(a => a.Bbox![2] * a.Bbox[3]).ThenBy(a => a.Id).Take(1).Select(a => new Prompt
+                {
+                    Box = new BoundingBox(a.Bbox![0], a.Bbox[1], a.Bbox[2], a.Bbox[3]),
+                    Label = a.Id.ToString(CultureInfo.InvariantCulture),
+                }).ToList();
+            if (prompts.Count == 0)
+                prompts = [new Prompt { Box = new BoundingBox(8, 8, 32, 32) }];
             requests.Add(new PreAnnotationRequested { RequestId = $"r{n:D5}", ImageKey = SourcePrefix + image.FileName, Prompts = prompts });
         }
         var plantedRequests = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -126,7 +133,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
         });
         var stream = Interleave(messages.Cast<object>().ToList(), requests.Cast<object>().ToList());
 
-        await using var rig = await PipelineRig.StartAsync();
+        // The expected result: the same messages through the same code in this process, against a local folder. It
+        // needs nothing from the rig, so it runs while the workers start and the chaos goes on (one thread: the workers
+        // get the rest of the machine).
+        var expectedRoot = Path.Combine(Path.GetTempPath(), "segloop-chaos-expected-" + Guid.NewGuid().ToString("N")[..10]);
+        var expectedRun = System.Threading.Tasks.Task.Run(() => CleanRunAsync(expectedRoot, blobs, messages));
+
+        await using var rig = await PipelineRig.StartAsync(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Inference__GrabCutIterations"] = "1",
+            ["CropBuilder__ConcurrentMessageLimit"] = "4",
+        });
         output.WriteLine($"chaos: vhost {rig.VirtualHost}, bucket {rig.Bucket}, logs {rig.LogDirectory}");
         await Parallel.ForEachAsync(blobs, new ParallelOptions { MaxDegreeOfParallelism = 8 },
             async (b, ct) => await rig.Store.PutBytesAsync(b.Key, b.Bytes, cancellationToken: ct));
@@ -219,14 +236,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var drained = 0;
         while (clock.Elapsed < timeout)
         {
-            var outcomes = good.Count(rig.Observed.Normalized.ContainsKey) + (rig.Observed.Rejected.ContainsKey(PlantedMissingImage) ? 1 : 0);
+            var outcomes = good.Count(rig.Observed.Cropped.ContainsKey) + (rig.Observed.Rejected.ContainsKey(PlantedMissingImage) ? 1 : 0);
             var depths = await rig.Admin.QueueDepthsAsync(rig.VirtualHost);
             var busy = depths.Where(q => !q.Key.EndsWith("_error", StringComparison.Ordinal) && q.Value > 0).Sum(q => q.Value);
             var answered = requests.Count(r => rig.Observed.Answers.ContainsKey(r.RequestId));
             drained = outcomes == good.Count + 1 && answered == requests.Count && busy == 0 ? drained + 1 : 0;
             if (drained >= 3)
                 break;
-            await System.Threading.Tasks.Task.Delay(2000);
+            await System.Threading.Tasks.Task.Delay(1000);
         }
         var pipelineTime = clock.Elapsed;
         foreach (var line in journal)
@@ -236,9 +253,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         foreach (var worker in rig.Workers.Values)
             Assert.Equal(200, await worker.GetStatusAsync("healthz/live"));
 
-        // The expected result: the same messages through the same code in this process, against a local folder.
-        var expectedRoot = Path.Combine(Path.GetTempPath(), "segloop-chaos-expected-" + rig.Id);
-        var expected = await CleanRunAsync(expectedRoot, blobs, messages);
+        var (expected, expectedManifests) = await expectedRun;
         var actualKeys = new SortedSet<string>(StringComparer.Ordinal);
         await foreach (var key in rig.Store.ListAsync(""))
             actualKeys.Add(key);
@@ -257,8 +272,44 @@ public sealed class ChaosTests(ITestOutputHelper output)
         });
         Directory.Delete(expectedRoot, recursive: true);
 
+        // Crops and manifest rows, task by task: the manifest the workers wrote holds exactly the reference's rows (no row
+        // missing, none twice), each row's crop and mask exist, and the task's CropsEmitted named exactly those crops.
+        var manifestRowsChecked = 0;
+        var cropsChecked = 0;
+        var missingRows = 0;
+        var duplicatedRows = 0;
+        var cropFilesMissing = 0;
+        var emittedMismatch = 0;
+        var manifestsByTask = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, rows) in expectedManifests)
+        {
+            var taskId = rows.Count > 0 ? rows[0].TaskId : Path.GetFileNameWithoutExtension(key);
+            manifestsByTask[taskId] = key;
+            if (!actualKeys.Contains(key))
+            {
+                missingRows += rows.Count;
+                continue;
+            }
+            var actualRows = ImageCropper.ReadManifest(await rig.Store.GetBytesAsync(key), key);
+            manifestRowsChecked += actualRows.Count;
+            var counts = actualRows.GroupBy(r => r.CropId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            duplicatedRows += counts.Values.Sum(c => c - 1) + counts.Keys.Count(id => !rows.Any(r => r.CropId == id));
+            missingRows += rows.Count(r => !counts.ContainsKey(r.CropId));
+            foreach (var row in actualRows)
+            {
+                cropsChecked++;
+                if (!actualKeys.Contains(row.CropKey) || !actualKeys.Contains(row.MaskKey))
+                    cropFilesMissing++;
+            }
+            if (!rig.Observed.CropKeys.TryGetValue(taskId, out var emitted) || !emitted.Order(StringComparer.Ordinal).SequenceEqual(rows.Select(r => r.CropKey).Order(StringComparer.Ordinal)))
+                emittedMismatch++;
+        }
+        var tasksWithoutManifest = good.Count(t => !manifestsByTask.ContainsKey(t));
+
         // Error queues: exactly the planted bad inputs, each with the exception that put it there.
         var errorTasks = new SortedSet<string>(StringComparer.Ordinal);
+        var errorTypes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var errorRetries = new Dictionary<string, string>(StringComparer.Ordinal);
         var errorEntries = 0;
         foreach (var (queue, depth) in await rig.Admin.QueueDepthsAsync(rig.VirtualHost))
         {
@@ -270,7 +321,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 var taskId = envelope.GetProperty("message").GetProperty("taskId").GetString()!;
                 errorTasks.Add(taskId);
                 var exception = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-ExceptionType", out var t) ? t.GetString() : "?";
-                output.WriteLine($"chaos: {queue}: {taskId} ({exception})");
+                // MassTransit writes MT-Fault-RetryCount only when the message was retried.
+                var retries = headers.ValueKind == System.Text.Json.JsonValueKind.Object && headers.TryGetProperty("MT-Fault-RetryCount", out var r) ? r.ToString() : "0";
+                errorTypes[taskId] = exception;
+                errorRetries[taskId] = retries;
+                output.WriteLine($"chaos: {queue}: {taskId} ({exception}, retries {retries})");
             }
         }
 
@@ -279,14 +334,16 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var conflicting = rig.Observed.Answers.Count(a => a.Value.Distinct().Count() > 1);
         var wrongAnswer = requests.Count(r => rig.Observed.Answers.TryGetValue(r.RequestId, out var a)
             && a.First() != plantedRequests.GetValueOrDefault(r.RequestId, "completed"));
-        var lost = good.Count(t => !rig.Observed.Normalized.ContainsKey(t)) + missing.Count + unanswered;
-        var duplicated = extra.Count + conflicting;
+        var lost = good.Count(t => !rig.Observed.Normalized.ContainsKey(t)) + good.Count(t => !rig.Observed.Cropped.ContainsKey(t))
+            + missing.Count + missingRows + cropFilesMissing + unanswered;
+        var duplicated = extra.Count + duplicatedRows + conflicting;
         var redelivered = rig.Observed.Normalized.Values.Sum(n => n - 1) + rig.Observed.RejectedCounts.Values.Sum(n => n - 1)
-            + rig.Observed.Answers.Values.Sum(a => a.Count - 1);
+            + rig.Observed.Cropped.Values.Sum(n => n - 1) + rig.Observed.Answers.Values.Sum(a => a.Count - 1);
         output.WriteLine($"chaos: messages published {stream.Count} ({good.Count} tasks + {planted.Length} planted, {requests.Count - plantedRequests.Count} requests + {plantedRequests.Count} planted), publish retries {publishRetries}");
         output.WriteLine($"chaos: requests answered {requests.Count - unanswered}/{requests.Count}: completed {rig.Observed.Answers.Count(a => a.Value.First() == "completed")}, failed {rig.Observed.Answers.Count(a => a.Value.First() != "completed")}; conflicting {conflicting}, unexpected {wrongAnswer}");
-        output.WriteLine($"chaos: kills {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.Kills}"))}; worker restarts {rig.Workers.Values.Sum(w => w.Starts - 1)}; RabbitMQ restarts {rabbitRestarts}; S3 outage 20 s");
-        output.WriteLine($"chaos: outcomes {rig.Observed.Normalized.Count} normalized, {rig.Observed.Rejected.Count} rejected; events delivered more than once (at-least-once, harmless) {redelivered}");
+        output.WriteLine($"chaos: kills {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.Kills}"))} (total {rig.Workers.Values.Sum(w => w.Kills)}); worker restarts {rig.Workers.Values.Sum(w => w.Starts - 1)}; RabbitMQ restarts {rabbitRestarts}; S3 outage 20 s");
+        output.WriteLine($"chaos: outcomes {rig.Observed.Normalized.Count} normalized, {rig.Observed.Cropped.Count} cropped, {rig.Observed.Rejected.Count} rejected; events delivered more than once (at-least-once, harmless) {redelivered}");
+        output.WriteLine($"chaos: crops checked {cropsChecked} (jpg + mask.png each), manifest rows checked {manifestRowsChecked} in {expectedManifests.Count} manifests: rows missing {missingRows}, rows duplicated {duplicatedRows}, crop files missing {cropFilesMissing}, tasks without manifest {tasksWithoutManifest}, CropsEmitted not matching its manifest {emittedMismatch}");
         output.WriteLine($"chaos: stored objects expected {expected.Count}, found {actualKeys.Count}: missing {missing.Count}, extra {extra.Count}, different bytes {different.Count}");
         output.WriteLine($"chaos: error-queue entries {errorEntries} for tasks [{string.Join(", ", errorTasks)}]");
         output.WriteLine($"chaos: peak RSS {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.SamplePeakRss() / 1024} MiB"))}");
@@ -299,10 +356,20 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Empty(different.Take(20));
         Assert.Equal(0, lost);
         Assert.Equal(0, duplicated);
+        Assert.Equal(0, missingRows);
+        Assert.Equal(0, duplicatedRows);
+        Assert.Equal(0, tasksWithoutManifest);
+        Assert.Equal(0, emittedMismatch);
+        Assert.True(cropsChecked > good.Count, $"the reference cut {cropsChecked} crops for {good.Count} tasks: too few to mean anything");
         Assert.Equal(0, wrongAnswer);
         Assert.Equal([PlantedMissingImage], rig.Observed.Rejected.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(ImageNotFoundCode, rig.Observed.Rejected[PlantedMissingImage].Reasons.Single().Code);
         Assert.Equal([PlantedMissingPayload, PlantedNotJson], errorTasks);
+        // The error queue names the cause an operator can act on (MassTransit reports the base exception).
+        Assert.Equal(typeof(BlobNotFoundException).FullName, errorTypes[PlantedMissingPayload]);
+        Assert.StartsWith("System.Text.Json.", errorTypes[PlantedNotJson], StringComparison.Ordinal);
+        // Input that cannot get better is not retried (neither by the consumer's retry nor by the bus-wide one).
+        Assert.All(errorRetries.Values, r => Assert.Equal("0", r));
         Assert.Empty(rig.LogLinesWithSecrets());
     }
 
@@ -337,8 +404,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
         SourceFormat = SourceFormats.Webhook,
     };
 
-    /// <summary>Runs every message through the services' own code in this process; returns key -> SHA-256 of what it stored.</summary>
-    private static async Task<Dictionary<string, byte[]>> CleanRunAsync(string root, IEnumerable<(string Key, byte[] Bytes)> blobs, IEnumerable<AnnotationTaskCompleted> messages)
+    /// <summary>
+    /// Runs every message through the services' own code in this process (Ingest, Taxonomy, CropBuilder); returns key ->
+    /// SHA-256 of what it stored, and the rows of every crop manifest by key.
+    /// </summary>
+    private static async Task<(Dictionary<string, byte[]> Hashes, Dictionary<string, IReadOnlyList<CropManifestRow>> Manifests)> CleanRunAsync(string root, IEnumerable<(string Key, byte[] Bytes)> blobs, IEnumerable<AnnotationTaskCompleted> messages)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -351,6 +421,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         services.AddBlobStore(configuration);
         services.AddIngest(configuration);
         services.AddTaxonomy(configuration);
+        services.AddCropBuilder(configuration);
         await using var provider = services.BuildServiceProvider();
         var store = provider.GetRequiredService<IBlobStore>();
         foreach (var (key, bytes) in blobs)
@@ -358,7 +429,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var reader = provider.GetRequiredService<StoredTaskReader>();
         var processor = provider.GetRequiredService<IngestProcessor>();
         var normalizer = provider.GetRequiredService<TaxonomyNormalizer>();
-        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (message, ct) =>
+        var cropper = provider.GetRequiredService<ImageCropper>();
+        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 1 }, async (message, ct) =>
         {
             IngestRequest request;
             try
@@ -371,12 +443,18 @@ public sealed class ChaosTests(ITestOutputHelper output)
             }
             var outcome = await processor.ProcessAsync(request, ct);
             if (outcome.Ingested is { } ingested)
-                await normalizer.NormalizeAsync(ingested, ct);
+                await cropper.CropAsync((await normalizer.NormalizeAsync(ingested, ct)).Normalized, ct);
         });
         var hashes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var manifests = new Dictionary<string, IReadOnlyList<CropManifestRow>>(StringComparer.Ordinal);
         await foreach (var key in store.ListAsync(""))
-            hashes[key] = SHA256.HashData(await store.GetBytesAsync(key));
-        return hashes;
+        {
+            var bytes = await store.GetBytesAsync(key);
+            hashes[key] = SHA256.HashData(bytes);
+            if (key.StartsWith(CropKeys.ManifestsRoot + "/", StringComparison.Ordinal))
+                manifests[key] = ImageCropper.ReadManifest(bytes, key);
+        }
+        return (hashes, manifests);
     }
 
     private static int Knob(string variable, int fallback) =>

@@ -132,7 +132,11 @@ public sealed class HostileInputTests(ITestOutputHelper output)
             new("nested 10,000 deep", "webhook", () => PostText("{\"instances\":" + new string('[', 10_000) + new string(']', 10_000) + "}"), rejectedWith("400 invalid-json")),
             new("nested objects 10,000 deep", "webhook", () => PostText(string.Concat(Enumerable.Repeat("{\"a\":", 10_000)) + "1" + new string('}', 10_000)), rejectedWith("400")),
             new("body 20 MiB (declared)", "webhook", () => Post(new byte[20 * 1024 * 1024]), rejectedWith("413 body-too-large")),
-            new("body 20 MiB (chunked)", "webhook", () => PostChunked(http, rig.WebhookSecret, 20 * 1024 * 1024), rejectedWith("413 body-too-large")),
+            // Without a declared length the server learns the size only at the limit; it answers 413 and closes the
+            // connection. Whether the client reads that answer or first sees the close while still sending is a race
+            // (lost under load), so both count as the refusal; the worker staying up and bounded is checked below.
+            new("body 20 MiB (chunked)", "webhook", () => PostChunked(http, rig.WebhookSecret, 20 * 1024 * 1024),
+                o => o.Contains("413 body-too-large", StringComparison.Ordinal) || o.StartsWith("connection closed by the server while sending", StringComparison.Ordinal)),
             new("wrong types", "webhook", () => PostText("{\"taskId\": {\"x\": 1}, \"instances\": \"many\"}"), rejectedWith("400 invalid-json")),
             new("missing fields", "webhook", () => PostText("{}"), rejectedWith("400 missing-field")),
             new("NaN coordinate", "webhook", () => PostText(JsonSerializer.Serialize(Task("nan")).Replace("[10,10,60,10,60,60]", "[\"NaN\",10,60,10,60,60]", StringComparison.Ordinal)), rejectedWith("non-finite-coordinates")),

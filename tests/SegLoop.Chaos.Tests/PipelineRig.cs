@@ -20,7 +20,7 @@ namespace SegLoop.Chaos.Tests;
 /// </summary>
 public sealed class PipelineRig : IAsyncDisposable
 {
-    public static readonly string[] Services = ["Ingest", "Taxonomy", "Inference"];
+    public static readonly string[] Services = ["Ingest", "Taxonomy", "CropBuilder", "Inference"];
 
     private readonly RabbitAdmin _admin = new();
     private IHost? _host;
@@ -82,12 +82,10 @@ public sealed class PipelineRig : IAsyncDisposable
         await rig._host.StartAsync();
         await rig.Store.PutBytesAsync("chaos/created.txt", "x"u8.ToArray());
 
+        // All workers start at once: each start is mostly waiting (JIT, the bus connecting), so in parallel it is one wait.
         foreach (var name in Services)
-        {
-            var worker = new WorkerProcess(name, settings, rig.LogDirectory);
-            rig.Workers[name] = worker;
-            await worker.StartAsync(TimeSpan.FromMinutes(2));
-        }
+            rig.Workers[name] = new WorkerProcess(name, settings, rig.LogDirectory);
+        await Task.WhenAll(rig.Workers.Values.Select(w => w.StartAsync(TimeSpan.FromMinutes(3))));
         return rig;
     }
 
@@ -163,6 +161,12 @@ public sealed class ObservedOutcomes
     public ConcurrentDictionary<string, int> RejectedCounts { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, int> Deliveries { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Task id -> how often CropsEmitted arrived for it.</summary>
+    public ConcurrentDictionary<string, int> Cropped { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Task id -> the crop keys its (last) CropsEmitted named.</summary>
+    public ConcurrentDictionary<string, IReadOnlyList<string>> CropKeys { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Request id -> every answer that arrived ("completed" or "failed:code").</summary>
     public ConcurrentDictionary<string, ConcurrentBag<string>> Answers { get; } = new(StringComparer.Ordinal);
 
@@ -173,8 +177,15 @@ public sealed class ObservedOutcomes
 
 /// <summary>Collects the pipeline's outcomes on its own durable queue (it survives broker restarts like the services' queues).</summary>
 public sealed class ChaosObserver(ObservedOutcomes observed)
-    : IConsumer<AnnotationNormalized>, IConsumer<AnnotationRejected>, IConsumer<PreAnnotationCompleted>, IConsumer<PreAnnotationFailed>
+    : IConsumer<AnnotationNormalized>, IConsumer<AnnotationRejected>, IConsumer<CropsEmitted>, IConsumer<PreAnnotationCompleted>, IConsumer<PreAnnotationFailed>
 {
+    public Task Consume(ConsumeContext<CropsEmitted> context)
+    {
+        observed.CropKeys[context.Message.TaskId] = context.Message.CropKeys;
+        observed.Cropped.AddOrUpdate(context.Message.TaskId, 1, (_, n) => n + 1);
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<PreAnnotationCompleted> context)
     {
         observed.Answer(context.Message.RequestId, "completed");

@@ -21,6 +21,7 @@ public sealed class BusRabbitMqTests
         {
             bus.AddConsumer<PingConsumer>();
             bus.AddConsumer<AlwaysThrowsConsumer>();
+            bus.AddConsumer<MissingBlobConsumer>();
         });
         return builder.Build();
     }
@@ -64,6 +65,25 @@ public sealed class BusRabbitMqTests
         Assert.Contains("d-42", faulted.Value.GetProperty("payload").GetString());
         // One delivery plus the two configured retries, then the fault: never caught and acknowledged.
         Assert.Equal(["d-42", "d-42", "d-42"], host.Services.GetRequiredService<Observations>().DoomedAttempts.ToArray());
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Publish_ConsumerMissesBlob_NotRetriedErrorQueueNamesBlobNotFound()
+    {
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        using var host = BuildHost(vhost, ("Bus:Retry:Intervals:0", "10"), ("Bus:Retry:Intervals:1", "10"));
+        await StartAndWaitForBusAsync(host);
+
+        await host.Services.GetRequiredService<IPublishEndpoint>().Publish(new NeedsBlob("incoming/gone.json"));
+
+        var faulted = await vhost.WaitForMessageAsync("missing-blob_error", Patience);
+        Assert.True(faulted.HasValue, "no message reached the missing-blob_error queue");
+        var headers = faulted.Value.GetProperty("properties").GetProperty("headers");
+        // MassTransit reports the base exception: the missing blob, not the storage client's inner error.
+        Assert.Equal("SegLoop.Storage.BlobNotFoundException", headers.GetProperty("MT-Fault-ExceptionType").GetString());
+        Assert.Contains("incoming/gone.json", headers.GetProperty("MT-Fault-Message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["incoming/gone.json"], host.Services.GetRequiredService<Observations>().NeedsBlobAttempts.ToArray());
         await host.StopAsync();
     }
 }

@@ -9,11 +9,15 @@ public sealed record Ping(string Text);
 [MessageUrn("segloop-tests:doomed")]
 public sealed record Doomed(string Text);
 
+[MessageUrn("segloop-tests:needs-blob")]
+public sealed record NeedsBlob(string Key);
+
 /// <summary>What the test consumers saw, shared through DI.</summary>
 public sealed class Observations
 {
     public TaskCompletionSource<Ping> PingReceived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public ConcurrentQueue<string> DoomedAttempts { get; } = new();
+    public ConcurrentQueue<string> NeedsBlobAttempts { get; } = new();
 }
 
 public sealed class PingConsumer(Observations observations) : IConsumer<Ping>
@@ -31,5 +35,15 @@ public sealed class AlwaysThrowsConsumer(Observations observations) : IConsumer<
     {
         observations.DoomedAttempts.Enqueue(context.Message.Text);
         throw new InvalidOperationException($"doomed message '{context.Message.Text}' cannot be processed");
+    }
+}
+
+/// <summary>Reads a blob that is not there, as a store reports it: the transport's own error inside.</summary>
+public sealed class MissingBlobConsumer(Observations observations) : IConsumer<NeedsBlob>
+{
+    public Task Consume(ConsumeContext<NeedsBlob> context)
+    {
+        observations.NeedsBlobAttempts.Enqueue(context.Message.Key);
+        throw new SegLoop.Storage.BlobNotFoundException(context.Message.Key, new InvalidOperationException("404 from the storage client"));
     }
 }

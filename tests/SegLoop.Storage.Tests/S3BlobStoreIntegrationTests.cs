@@ -130,6 +130,20 @@ public sealed class S3BlobStoreIntegrationTests(S3Fixture s3) : IClassFixture<S3
         Assert.False(await _store.ExistsAsync("missing/nothing.json"));
     }
 
+    [Fact]
+    public async Task OpenReadAsync_NoSuchKey_BaseExceptionIsBlobNotFoundWithS3AnswerInside()
+    {
+        // MassTransit writes exception.GetBaseException() into the error queue's MT-Fault-ExceptionType/-Message headers;
+        // without the override that was the SDK's innermost Amazon.Runtime.Internal.HttpErrorResponseException.
+        var error = await Assert.ThrowsAsync<BlobNotFoundException>(() => _store.GetBytesAsync("missing/payload.json"));
+
+        Assert.Same(error, error.GetBaseException());
+        Assert.Contains("missing/payload.json", error.GetBaseException().Message, StringComparison.Ordinal);
+        var s3 = Assert.IsAssignableFrom<Amazon.S3.AmazonS3Exception>(error.InnerException);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, s3.StatusCode);
+        Assert.Equal("NoSuchKey", s3.ErrorCode);
+    }
+
     [Theory]
     [InlineData("../escape.json")]
     [InlineData("ok/../../escape.json")]

@@ -12,7 +12,8 @@ public static class BusExtensions
 {
     /// <summary>
     /// Registers MassTransit on the transport named by <c>Bus:Transport</c>. Endpoints are kebab-case and
-    /// durable; each retries a failing message at <c>Bus:Retry:Intervals</c>, then MassTransit moves it to
+    /// durable; each retries a failing message at <c>Bus:Retry:Intervals</c> (not a missing blob, a bad key, invalid
+    /// data or malformed JSON: those cannot get better), then MassTransit moves it to
     /// <c>&lt;queue&gt;_error</c> with the exception in its headers. Nothing is caught and acknowledged.
     /// The bus health check is tagged <c>ready</c> (served at <c>/healthz/ready</c>).
     /// </summary>
@@ -36,7 +37,18 @@ public static class BusExtensions
                 var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
                 var intervals = options.Retry.EffectiveIntervals;
                 if (intervals.Count > 0)
-                    endpoint.UseMessageRetry(r => r.Intervals(intervals.ToArray()));
+                {
+                    endpoint.UseMessageRetry(r =>
+                    {
+                        r.Intervals(intervals.ToArray());
+                        // Input that cannot get better goes to the error queue at once: retrying it only delays the
+                        // fault (and repeats the work) whatever a consumer definition's own retry ignores.
+                        r.Ignore<SegLoop.Storage.BlobNotFoundException>();
+                        r.Ignore<SegLoop.Storage.InvalidBlobKeyException>();
+                        r.Ignore<InvalidDataException>();
+                        r.Ignore<System.Text.Json.JsonException>();
+                    });
+                }
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit && options.RabbitMq.QuorumQueues)
                     rabbit.SetQuorumQueue();
             });
@@ -47,8 +59,10 @@ public static class BusExtensions
                 {
                     var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
                     var rabbit = options.RabbitMq;
-                    Log.BusTransport(context.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Hosting.Bus"),
-                        "RabbitMq", $"{rabbit.Host}:{rabbit.Port}{(rabbit.VirtualHost.StartsWith('/') ? "" : "/")}{rabbit.VirtualHost}");
+                    var logger = context.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Hosting.Bus");
+                    Log.BusTransport(logger, "RabbitMq", $"{rabbit.Host}:{rabbit.Port}{(rabbit.VirtualHost.StartsWith('/') ? "" : "/")}{rabbit.VirtualHost}");
+                    if (rabbit.UsesDefaultPasswordOffLoopback())
+                        Log.DefaultRabbitMqPassword(logger, rabbit.Host);
                     cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
                     {
                         h.Username(rabbit.Username);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace SegLoop.Hosting;
 
@@ -31,9 +32,15 @@ public enum BusTransport
     RabbitMq,
 }
 
-/// <summary>The RabbitMQ broker (section <c>Bus:RabbitMq</c>).</summary>
+/// <summary>
+/// The RabbitMQ broker (section <c>Bus:RabbitMq</c>). The defaults (localhost, guest/guest) are RabbitMQ's own and are
+/// for local development only: a deployment sets Username and Password (or PasswordFile) from its secrets.
+/// </summary>
 public sealed class RabbitMqOptions : IValidatableObject
 {
+    /// <summary>RabbitMQ's built-in development password (of the built-in <c>guest</c> user).</summary>
+    public const string DefaultPassword = "guest";
+
     [Required, MinLength(1)]
     public string Host { get; set; } = "localhost";
 
@@ -57,6 +64,18 @@ public sealed class RabbitMqOptions : IValidatableObject
     /// <summary>The password to use: the trimmed content of <see cref="PasswordFile"/> when set, else <see cref="Password"/>.</summary>
     public string ResolvePassword() =>
         string.IsNullOrWhiteSpace(PasswordFile) ? Password ?? "" : File.ReadAllText(PasswordFile).TrimEnd('\r', '\n');
+
+    /// <summary>
+    /// True when the password in use is the default <c>guest</c> and <see cref="Host"/> is not this machine (not
+    /// <c>localhost</c>, not a loopback address): development credentials pointed at a shared broker.
+    /// </summary>
+    public bool UsesDefaultPasswordOffLoopback() =>
+        string.Equals(ResolvePassword(), DefaultPassword, StringComparison.Ordinal) && !IsLoopback(Host);
+
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
