@@ -10,13 +10,16 @@ public sealed class BusRabbitMqTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static IHost BuildHost(RabbitMqVirtualHost vhost, params (string Key, string Value)[] extra)
+    private static IHost BuildHost(RabbitMqVirtualHost vhost, params (string Key, string Value)[] extra) => BuildHost(vhost, _ => { }, extra);
+
+    private static IHost BuildHost(RabbitMqVirtualHost vhost, Action<IServiceCollection> services, params (string Key, string Value)[] extra)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(vhost.BusSettings());
         builder.Configuration.AddInMemoryCollection(extra.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value)));
         builder.AddSegLoopDefaults("hosting-tests");
         builder.Services.AddSingleton<Observations>();
+        services(builder.Services);
         builder.AddSegLoopBus(bus =>
         {
             bus.AddConsumer<PingConsumer>();
@@ -85,5 +88,29 @@ public sealed class BusRabbitMqTests
         Assert.Contains("incoming/gone.json", headers.GetProperty("MT-Fault-Message").GetString(), StringComparison.Ordinal);
         Assert.Equal(["incoming/gone.json"], host.Services.GetRequiredService<Observations>().NeedsBlobAttempts.ToArray());
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Publish_ServiceRegisteredPermanentFailure_NotRetried()
+    {
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        using var host = BuildHost(vhost, services => services.AddPermanentFailures(typeof(InvalidOperationException)),
+            ("Bus:Retry:Intervals:0", "10"), ("Bus:Retry:Intervals:1", "10"));
+        await StartAndWaitForBusAsync(host);
+
+        await host.Services.GetRequiredService<IPublishEndpoint>().Publish(new Doomed("d-7"));
+
+        var faulted = await vhost.WaitForMessageAsync("always-throws_error", Patience);
+        Assert.True(faulted.HasValue, "no message reached the always-throws_error queue");
+        // The same consumer is retried twice when its exception is not registered (test above); registered, once.
+        Assert.Equal(["d-7"], host.Services.GetRequiredService<Observations>().DoomedAttempts.ToArray());
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void AddPermanentFailures_NotAnException_Throws()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddPermanentFailures(typeof(string)));
+        Assert.Contains("System.String is not an exception type", error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,9 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SegLoop.Contracts;
-using SegLoop.Storage;
-using SegLoop.Vision;
-using SegLoop.Vision.Coco;
 
 namespace SegLoop.CropBuilder;
 
@@ -18,8 +15,8 @@ public sealed class AnnotationNormalizedConsumer(ImageCropper cropper) : IConsum
 }
 
 /// <summary>
-/// Few images at once (each holds its decoded pixels); short retries for storage hiccups, none for input that
-/// cannot get better (a missing or malformed document, mask or image), which goes straight to the error queue.
+/// Few images at once (each holds its decoded pixels). Retries are the bus's one policy; the input that cannot get
+/// better (a malformed mask or image) is registered as a permanent failure in <see cref="CropBuilderServiceCollectionExtensions"/>.
 /// </summary>
 public sealed class AnnotationNormalizedConsumerDefinition(IOptions<CropBuilderOptions> options) : ConsumerDefinition<AnnotationNormalizedConsumer>
 {
@@ -27,16 +24,5 @@ public sealed class AnnotationNormalizedConsumerDefinition(IOptions<CropBuilderO
         IConsumerConfigurator<AnnotationNormalizedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.ConcurrentMessageLimit = options.Value.ConcurrentMessageLimit;
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Intervals(100, 500, 2000);
-            retry.Ignore<BlobNotFoundException>();
-            retry.Ignore<InvalidBlobKeyException>();
-            retry.Ignore<InvalidDataException>();
-            retry.Ignore<System.Text.Json.JsonException>();
-            retry.Ignore<CocoMaskException>();
-            retry.Ignore<ImageDecodeException>();
-            retry.Ignore<ImageTooLargeException>();
-        });
     }
 }

@@ -23,6 +23,8 @@ public static class CropBuilderServiceCollectionExtensions
         services.TryAddSingleton<ImageCropper>();
         services.TryAddSingleton<DatasetBuilder>();
         services.AddHostedService<NightlyDatasetService>();
+        // A mask or image that cannot be read will not read better on a retry.
+        services.AddPermanentFailures(typeof(SegLoop.Vision.Coco.CocoMaskException), typeof(SegLoop.Vision.ImageDecodeException));
         return services;
     }
 

@@ -1,6 +1,5 @@
 using MassTransit;
 using SegLoop.Contracts;
-using SegLoop.Storage;
 
 namespace SegLoop.Ingest;
 
@@ -15,23 +14,5 @@ public sealed class AnnotationTaskCompletedConsumer(StoredTaskReader reader, Ing
             await context.Publish(ingested, context.CancellationToken).ConfigureAwait(false);
         else
             await context.Publish(outcome.Rejected!, context.CancellationToken).ConfigureAwait(false);
-    }
-}
-
-/// <summary>Short retries for storage hiccups; a payload that is missing or not JSON goes straight to the error queue.</summary>
-public sealed class AnnotationTaskCompletedConsumerDefinition : ConsumerDefinition<AnnotationTaskCompletedConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<AnnotationTaskCompletedConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Intervals(100, 500, 2000);
-            retry.Ignore<BlobNotFoundException>();
-            retry.Ignore<InvalidBlobKeyException>();
-            retry.Ignore<InvalidDataException>();
-            retry.Ignore<System.Text.Json.JsonException>();
-            retry.Ignore<FormatException>();
-        });
     }
 }

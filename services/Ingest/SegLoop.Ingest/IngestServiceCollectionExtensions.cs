@@ -27,13 +27,15 @@ public static class IngestServiceCollectionExtensions
         services.TryAddSingleton<IngestProcessor>();
         services.TryAddSingleton<StoredTaskReader>();
         services.TryAddScoped<WebhookHandler>();
+        // A stored task that does not parse will not parse better on a retry.
+        services.AddPermanentFailures(typeof(FormatException));
         return services;
     }
 
     public static void AddIngestConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<AnnotationTaskCompletedConsumer, AnnotationTaskCompletedConsumerDefinition>();
+        bus.AddConsumer<AnnotationTaskCompletedConsumer>();
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using MassTransit;
 using SegLoop.Contracts;
-using SegLoop.Storage;
 
 namespace SegLoop.Taxonomy;
 
@@ -13,22 +12,5 @@ public sealed class AnnotationIngestedConsumer(TaxonomyNormalizer normalizer) : 
         if (result.Unmapped is not null)
             await context.Publish(result.Unmapped, context.CancellationToken).ConfigureAwait(false);
         await context.Publish(result.Normalized, context.CancellationToken).ConfigureAwait(false);
-    }
-}
-
-/// <summary>Short in-memory retries for storage hiccups; a missing or unreadable document goes straight to the error queue.</summary>
-public sealed class AnnotationIngestedConsumerDefinition : ConsumerDefinition<AnnotationIngestedConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<AnnotationIngestedConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Intervals(100, 500, 2000);
-            retry.Ignore<BlobNotFoundException>();
-            retry.Ignore<InvalidBlobKeyException>();
-            retry.Ignore<InvalidDataException>();
-            retry.Ignore<System.Text.Json.JsonException>();
-        });
     }
 }

@@ -30,7 +30,7 @@ public static class TaxonomyServiceCollectionExtensions
     public static void AddTaxonomyConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<AnnotationIngestedConsumer, AnnotationIngestedConsumerDefinition>();
+        bus.AddConsumer<AnnotationIngestedConsumer>();
     }
 
     /// <summary>Loads the taxonomy when the host starts rather than on the first message.</summary>

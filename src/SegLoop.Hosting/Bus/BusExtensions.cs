@@ -38,15 +38,13 @@ public static class BusExtensions
                 var intervals = options.Retry.EffectiveIntervals;
                 if (intervals.Count > 0)
                 {
+                    // The one retry policy of every endpoint. Input that cannot get better goes to the error queue at
+                    // once: retrying it only delays the fault and repeats the work.
+                    var permanent = context.GetRequiredService<IOptions<PermanentFailureOptions>>().Value.ExceptionTypes.ToArray();
                     endpoint.UseMessageRetry(r =>
                     {
                         r.Intervals(intervals.ToArray());
-                        // Input that cannot get better goes to the error queue at once: retrying it only delays the
-                        // fault (and repeats the work) whatever a consumer definition's own retry ignores.
-                        r.Ignore<SegLoop.Storage.BlobNotFoundException>();
-                        r.Ignore<SegLoop.Storage.InvalidBlobKeyException>();
-                        r.Ignore<InvalidDataException>();
-                        r.Ignore<System.Text.Json.JsonException>();
+                        r.Ignore(permanent);
                     });
                 }
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit && options.RabbitMq.QuorumQueues)
