@@ -115,7 +115,7 @@ public sealed partial class PreAnnotationService
         }
 
         var backend = lease.Backend;
-        IReadOnlyList<PromptSegmentation> segmentations;
+        IReadOnlyList<PlacedMask> segmentations;
         var width = image.Width;
         var height = image.Height;
         using (image)
@@ -136,7 +136,7 @@ public sealed partial class PreAnnotationService
                 foreach (var prompt in prepared)
                     inputs.Add(backend.Prepare(image, prompt));
                 var probabilities = await Task.WhenAll(inputs.Select(i => batcher.SubmitAsync(backend, i, cancellationToken))).ConfigureAwait(false);
-                segmentations = prepared.Select((p, i) => MaskPostprocessor.Finish(p, probabilities[i], request.Threshold, width, height)).ToList();
+                segmentations = prepared.Select((p, i) => MaskPostprocessor.FinishPlaced(p, probabilities[i], request.Threshold, width, height)).ToList();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -172,12 +172,12 @@ public sealed partial class PreAnnotationService
         }, null);
     }
 
-    internal static PromptMask ToPromptMask(int index, string? label, PromptSegmentation segmentation)
+    internal static PromptMask ToPromptMask(int index, string? label, PlacedMask mask)
     {
-        var mask = segmentation.Mask;
-        var rle = RleMask.Encode(mask.Data, mask.Height, mask.Width);
+        // RLE and polygons come from the crop-sized mask placed in the image: no image-sized buffer per prompt.
+        var rle = mask.ToRle();
         var bbox = rle.Bbox;
-        var polygons = MaskOps.FindPolygons(mask)
+        var polygons = mask.FindPolygons()
             .SelectMany(p => p.Holes.Prepend(p.Outer))
             .Select(IReadOnlyList<double> (ring) => ring.SelectMany(pt => new double[] { pt.X, pt.Y }).ToList())
             .ToList();
@@ -188,7 +188,7 @@ public sealed partial class PreAnnotationService
             Rle = rle.ToContract(),
             Polygons = polygons,
             Box = new BoundingBox(bbox.X, bbox.Y, bbox.Width, bbox.Height),
-            Score = Math.Round(segmentation.Score, 6),
+            Score = Math.Round(mask.Score, 6),
         };
     }
 

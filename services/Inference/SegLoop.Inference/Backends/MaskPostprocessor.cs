@@ -1,4 +1,5 @@
 using SegLoop.Vision;
+using SegLoop.Vision.Coco;
 
 namespace SegLoop.Inference.Backends;
 
@@ -11,6 +12,13 @@ internal static class MaskPostprocessor
 {
     public static PromptSegmentation Finish(PreparedPrompt prompt, CropProbabilities probabilities, double threshold, int imageWidth, int imageHeight)
     {
+        var placed = FinishPlaced(prompt, probabilities, threshold, imageWidth, imageHeight);
+        return new PromptSegmentation(placed.ToImageMask(), placed.Score);
+    }
+
+    /// <summary>As <see cref="Finish"/>, but the mask stays crop-sized (the part of the window inside the image), placed in image coordinates.</summary>
+    public static PlacedMask FinishPlaced(PreparedPrompt prompt, CropProbabilities probabilities, double threshold, int imageWidth, int imageHeight)
+    {
         var window = prompt.Window;
         var values = probabilities.Values;
         var cropMask = new byte[values.Length];
@@ -21,33 +29,35 @@ internal static class MaskPostprocessor
         var insideY1 = Math.Min(window.Height, imageHeight - window.Y);
         for (var y = insideY0; y < insideY1; y++)
         {
-            for (var x = insideX0; x < insideX1; x++)
-            {
-                var i = (y * window.Width) + x;
-                cropMask[i] = values[i] >= threshold ? (byte)1 : (byte)0;
-            }
+            var row = (y * window.Width) + insideX0;
+            var source = values.AsSpan(row, insideX1 - insideX0);
+            var target = cropMask.AsSpan(row, insideX1 - insideX0);
+            for (var x = 0; x < source.Length; x++)
+                target[x] = source[x] >= threshold ? (byte)1 : (byte)0;
         }
 
         var kept = SelectComponents(Mask.FromBytes(window.Width, window.Height, cropMask), prompt);
         var filled = MaskOps.FillHoles(kept);
 
-        var full = new byte[imageWidth * imageHeight];
+        var width = insideX1 - insideX0;
+        var height = insideY1 - insideY0;
+        var inside = new byte[width * height];
         double sum = 0;
         var count = 0;
         var data = filled.Data;
-        for (var y = insideY0; y < insideY1; y++)
+        for (var y = 0; y < height; y++)
         {
-            for (var x = insideX0; x < insideX1; x++)
+            var source = ((y + insideY0) * window.Width) + insideX0;
+            for (var x = 0; x < width; x++)
             {
-                var i = (y * window.Width) + x;
-                if (data[i] == 0)
+                if (data[source + x] == 0)
                     continue;
-                full[((y + window.Y) * imageWidth) + x + window.X] = 1;
-                sum += values[i];
+                inside[(y * width) + x] = 1;
+                sum += values[source + x];
                 count++;
             }
         }
-        return new PromptSegmentation(Mask.FromBytes(imageWidth, imageHeight, full), count == 0 ? 0 : sum / count);
+        return new PlacedMask(window.X + insideX0, window.Y + insideY0, width, height, inside, imageWidth, imageHeight, count == 0 ? 0 : sum / count);
     }
 
     private static Mask SelectComponents(Mask mask, PreparedPrompt prompt)
@@ -95,5 +105,68 @@ internal static class MaskPostprocessor
         for (var i = 0; i < span.Length; i++)
             selected[i] = span[i] != 0 && keep.Contains(span[i]) ? (byte)1 : (byte)0;
         return Mask.FromBytes(mask.Width, mask.Height, selected);
+    }
+}
+
+/// <summary>
+/// A prompt's final mask without the image-sized buffer: <see cref="Width"/> x <see cref="Height"/> bytes (0 or 1,
+/// row-major) at (<see cref="X"/>, <see cref="Y"/>) in an <see cref="ImageWidth"/> x <see cref="ImageHeight"/> image,
+/// which is background everywhere else. Its RLE and polygons equal those of the pasted image mask.
+/// </summary>
+internal sealed record PlacedMask(int X, int Y, int Width, int Height, byte[] Data, int ImageWidth, int ImageHeight, double Score)
+{
+    public Mask ToImageMask()
+    {
+        var full = new byte[ImageWidth * ImageHeight];
+        for (var y = 0; y < Height; y++)
+            Data.AsSpan(y * Width, Width).CopyTo(full.AsSpan(((y + Y) * ImageWidth) + X));
+        return Mask.FromBytes(ImageWidth, ImageHeight, full);
+    }
+
+    /// <summary>The image mask's COCO RLE (column-major runs, as <see cref="RleMask.Encode"/> of <see cref="ToImageMask"/>).</summary>
+    public RleMask ToRle()
+    {
+        var counts = new List<long>();
+        var previous = false;
+        long run = 0;
+        void Step(bool set, long pixels)
+        {
+            if (pixels == 0)
+                return;
+            if (set != previous)
+            {
+                counts.Add(run);
+                run = 0;
+                previous = set;
+            }
+            run += pixels;
+        }
+
+        Step(false, (long)X * ImageHeight);
+        for (var x = 0; x < Width; x++)
+        {
+            Step(false, Y);
+            for (var y = 0; y < Height; y++)
+                Step(Data[(y * Width) + x] != 0, 1);
+            Step(false, ImageHeight - Y - Height);
+        }
+        Step(false, (long)(ImageWidth - X - Width) * ImageHeight);
+        counts.Add(run);
+        return RleMask.FromUncompressedCounts(ImageHeight, ImageWidth, counts);
+    }
+
+    /// <summary>The image mask's polygons (findContours), traced on the placed part with a one-pixel empty margin and moved into image coordinates.</summary>
+    public IReadOnlyList<MaskPolygon> FindPolygons()
+    {
+        var paddedWidth = Width + 2;
+        var padded = new byte[paddedWidth * (Height + 2)];
+        for (var y = 0; y < Height; y++)
+            Data.AsSpan(y * Width, Width).CopyTo(padded.AsSpan(((y + 1) * paddedWidth) + 1));
+        var dx = X - 1;
+        var dy = Y - 1;
+        IReadOnlyList<Point> Move(IReadOnlyList<Point> ring) => ring.Select(p => new Point(p.X + dx, p.Y + dy)).ToArray();
+        return MaskOps.FindPolygons(Mask.FromBytes(paddedWidth, Height + 2, padded))
+            .Select(p => new MaskPolygon(Move(p.Outer), p.Holes.Select(Move).ToList()))
+            .ToList();
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using SegLoop.ModelRuntime;
 using SegLoop.Vision;
 
@@ -47,23 +48,23 @@ internal sealed class OnnxBackend : CropBackend
 
     public override CropInput Prepare(Image image, PreparedPrompt prompt)
     {
+        // The crop stays BGR: resizing works per channel, and the tensor fill reads the channels in RGB order.
         using var crop = image.Crop(prompt.Window);
-        using var rgb = crop.BgrToRgb();
         int width, height, tensorWidth, tensorHeight;
         float[] tensor;
         if (preprocessing.Mode == PreprocessingMode.Rembg)
         {
             width = height = tensorWidth = tensorHeight = preprocessing.InputSize;
-            using var resized = rgb.Resize(width, height, Interpolation.Lanczos4);
-            tensor = Normalize(resized.Pixels, width, height, tensorWidth, tensorHeight);
+            using var resized = crop.Resize(width, height, Interpolation.Lanczos4);
+            tensor = NormalizeBgr(resized.Pixels, width, height, tensorWidth, tensorHeight);
         }
         else
         {
-            width = rgb.Width;
-            height = rgb.Height;
+            width = crop.Width;
+            height = crop.Height;
             tensorWidth = RoundUp32(width);
             tensorHeight = RoundUp32(height);
-            tensor = Normalize(rgb.Pixels, width, height, tensorWidth, tensorHeight);
+            tensor = NormalizeBgr(crop.Pixels, width, height, tensorWidth, tensorHeight);
         }
         return new CropInput
         {
@@ -110,26 +111,63 @@ internal sealed class OnnxBackend : CropBackend
     }
 
     /// <summary>RGB bytes (width x height x 3) to a normalised 3 x tensorHeight x tensorWidth tensor, zero-padded.</summary>
-    internal static float[] Normalize(ReadOnlySpan<byte> rgb, int width, int height, int tensorWidth, int tensorHeight)
+    internal static float[] Normalize(ReadOnlySpan<byte> rgb, int width, int height, int tensorWidth, int tensorHeight) =>
+        Fill(rgb, width, height, tensorWidth, tensorHeight, bgr: false);
+
+    /// <summary>As <see cref="Normalize"/> from BGR bytes (OpenCV's order), so no RGB copy of the crop is needed.</summary>
+    internal static float[] NormalizeBgr(ReadOnlySpan<byte> bgr, int width, int height, int tensorWidth, int tensorHeight) =>
+        Fill(bgr, width, height, tensorWidth, tensorHeight, bgr: true);
+
+    private static float[] Fill(ReadOnlySpan<byte> pixels, int width, int height, int tensorWidth, int tensorHeight, bool bgr)
     {
-        byte max = 0;
-        foreach (var b in rgb)
-            max = Math.Max(max, b);
+        var max = MaxByte(pixels);
         // rembg divides by the image's maximum; an all-black crop would divide by zero, so it is left at 0.
         var scale = max == 0 ? 0f : 1f / max;
+        // A byte has 256 values: one table per tensor channel holds the exact value the per-pixel formula gives.
+        Span<float> table = stackalloc float[3 * 256];
+        for (var c = 0; c < 3; c++)
+        {
+            for (var v = 0; v < 256; v++)
+                table[(c * 256) + v] = ((v * scale) - Mean[c]) / Std[c];
+        }
         var plane = tensorWidth * tensorHeight;
         var tensor = new float[3 * plane];
+        // Tensor channel c (R, G, B) sits at byte offset c of an RGB pixel and 2 - c of a BGR one.
+        var r = bgr ? 2 : 0;
+        var b = bgr ? 0 : 2;
+        var red = tensor.AsSpan(0, plane);
+        var green = tensor.AsSpan(plane, plane);
+        var blue = tensor.AsSpan(2 * plane, plane);
+        var redTable = table[..256];
+        var greenTable = table.Slice(256, 256);
+        var blueTable = table.Slice(512, 256);
         for (var y = 0; y < height; y++)
         {
+            var row = pixels.Slice(y * width * 3, width * 3);
+            var target = y * tensorWidth;
             for (var x = 0; x < width; x++)
             {
-                var source = ((y * width) + x) * 3;
-                var target = (y * tensorWidth) + x;
-                for (var c = 0; c < 3; c++)
-                    tensor[(c * plane) + target] = ((rgb[source + c] * scale) - Mean[c]) / Std[c];
+                var source = x * 3;
+                red[target + x] = redTable[row[source + r]];
+                green[target + x] = greenTable[row[source + 1]];
+                blue[target + x] = blueTable[row[source + b]];
             }
         }
         return tensor;
+    }
+
+    private static byte MaxByte(ReadOnlySpan<byte> values)
+    {
+        var i = 0;
+        var acc = Vector<byte>.Zero;
+        for (; i <= values.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            acc = Vector.Max(acc, new Vector<byte>(values[i..]));
+        byte max = 0;
+        for (var k = 0; k < Vector<byte>.Count; k++)
+            max = Math.Max(max, acc[k]);
+        for (; i < values.Length; i++)
+            max = Math.Max(max, values[i]);
+        return max;
     }
 
     /// <summary>Min-max rescales the valid (top-left validWidth x validHeight) part of one output plane to [0, 1].</summary>

@@ -19,12 +19,14 @@ public sealed class ModelCatalog : IDisposable
     private readonly ConcurrentDictionary<string, ModelHolder> current = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim loadLock = new(1, 1);
     private readonly ModelHolder grabCut;
+    private readonly int maxConcurrentBatches;
 
     public ModelCatalog(ModelRegistry registry, IOptions<InferenceOptions> options, IOptions<OnnxModelOptions> onnxOptions, ILogger<ModelCatalog> logger)
     {
         this.registry = registry;
         this.onnxOptions = onnxOptions;
         this.logger = logger;
+        maxConcurrentBatches = options.Value.Batching.MaxConcurrentBatches;
         grabCut = new ModelHolder(new GrabCutBackend(options.Value.GrabCutIterations, options.Value.ClickRadius), owned: null);
     }
 
@@ -48,6 +50,27 @@ public sealed class ModelCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// The batcher runs up to MaxConcurrentBatches model runs at once; with ModelRuntime:IntraOpThreads left at 0
+    /// each run would get a thread per core, so the runs oversubscribe the cores (and ONNX Runtime's idle threads
+    /// spin) while the same cores also decode and prepare the next crops. Auto divides the cores among the runs.
+    /// An explicit IntraOpThreads is kept.
+    /// </summary>
+    internal static OnnxModelOptions SessionOptions(OnnxModelOptions configured, int maxConcurrentBatches)
+    {
+        if (configured.IntraOpThreads != 0)
+            return configured;
+        return new OnnxModelOptions
+        {
+            LibraryPath = configured.LibraryPath,
+            IntraOpThreads = Math.Max(1, Environment.ProcessorCount / Math.Max(1, maxConcurrentBatches)),
+            GraphOptimization = configured.GraphOptimization,
+            ExecutionProvider = configured.ExecutionProvider,
+            CudaDeviceId = configured.CudaDeviceId,
+            LogLevel = configured.LogLevel,
+        };
+    }
+
     /// <summary>Loads the promoted version and makes it current; requests already holding the old one finish on it.</summary>
     public Task PromoteAsync(ModelPromoted message, CancellationToken cancellationToken) =>
         LoadAsync(message.Name, message.Version, message.Sha256, onlyIfAbsent: false, cancellationToken);
@@ -60,7 +83,7 @@ public sealed class ModelCatalog : IDisposable
             if (current.TryGetValue(name, out var existing) && (onlyIfAbsent || existing.Backend.Version == version))
                 return;
             var file = await registry.LoadAsync(name, version, sha256, cancellationToken).ConfigureAwait(false);
-            var model = OnnxModel.FromBytes(file.Bytes, onnxOptions.Value, logger, name: $"{name}@{version}");
+            var model = OnnxModel.FromBytes(file.Bytes, SessionOptions(onnxOptions.Value, maxConcurrentBatches), logger, name: $"{name}@{version}");
             ModelHolder holder;
             try
             {

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using SegLoop.Contracts;
+using SegLoop.Inference;
+using SegLoop.Inference.Backends;
+using SegLoop.ModelRuntime;
+using SegLoop.Storage;
+using SegLoop.Storage.Local;
+using SegLoop.TestModels;
+using SegLoop.Vision;
+
+namespace SegLoop.Benchmarks;
+
+/// <summary>
+/// Where one pre-annotation request's time goes, stage by stage, single-threaded, on inference-throughput's images
+/// and test model: CPU microseconds per prompt for each step PreAnnotationService takes. Args: [--images N] [--hidden H].
+/// </summary>
+public sealed class InferenceStagesBenchmark : IBenchmark
+{
+    private const int MaxBatch = 32;
+
+    public string Name => "inference-stages";
+
+    public string Description => "per-stage cost (us per prompt, one thread) of a pre-annotation request with the test model";
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var images = args.Contains("--images") ? int.Parse(args[Array.IndexOf(args, "--images") + 1], CultureInfo.InvariantCulture) : 240;
+        var hidden = args.Contains("--hidden") ? int.Parse(args[Array.IndexOf(args, "--hidden") + 1], CultureInfo.InvariantCulture) : 8;
+        var root = Path.Combine(Path.GetTempPath(), "segloop-stages-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new LocalFolderBlobStore(root);
+            var requests = new List<PreAnnotationRequested>();
+            var random = new Random(7);
+            for (var i = 0; i < images; i++)
+            {
+                const int width = 256, height = 192;
+                var pixels = new byte[width * height * 3];
+                random.NextBytes(pixels);
+                var boxes = new[] { new Rect(20 + (i % 17), 30, 90, 80), new Rect(140, 40 + (i % 13), 80, 100) };
+                foreach (var b in boxes)
+                {
+                    for (var y = b.Y; y < b.Bottom; y++)
+                    {
+                        for (var x = b.X; x < b.Right; x++)
+                        {
+                            var p = ((y * width) + x) * 3;
+                            pixels[p] = (byte)(pixels[p] / 4);
+                            pixels[p + 1] = (byte)(pixels[p + 1] / 4);
+                            pixels[p + 2] = (byte)(192 + (pixels[p + 2] / 4));
+                        }
+                    }
+                }
+                using var image = Image.FromPixels(width, height, 3, pixels);
+                var key = $"images/bench/{i:D4}.png";
+                await store.PutBytesAsync(key, image.EncodePng(), "image/png", cancellationToken);
+                requests.Add(new PreAnnotationRequested
+                {
+                    RequestId = $"bench-{i:D4}",
+                    ImageKey = key,
+                    Prompts = boxes.Select(b => new Prompt { Box = new BoundingBox(b.X, b.Y, b.Width, b.Height) }).ToList(),
+                });
+            }
+
+            var net = OnnxTestModels.SaliencyNet(hidden);
+            var preprocessing = new OnnxPreprocessing { Mode = PreprocessingMode.Rembg, InputSize = 320 };
+            using var model = OnnxModel.FromBytes(net.Onnx, name: "saliency");
+            var backend = new OnnxBackend(model, preprocessing, "saliency", "v1");
+            var stages = new Dictionary<string, long>();
+            void Add(string stage, long start) => stages[stage] = stages.GetValueOrDefault(stage) + (Stopwatch.GetTimestamp() - start);
+
+            for (var round = 0; round < 2; round++) // round 0 warms up (JIT, ORT arenas)
+            {
+                stages.Clear();
+                var prompts = 0;
+                foreach (var chunk in requests.Chunk(MaxBatch / 2))
+                {
+                    var work = new List<(PreAnnotationRequested Request, Image Image, IReadOnlyList<PreparedPrompt> Prepared, List<CropInput> Inputs)>();
+                    foreach (var request in chunk)
+                    {
+                        var t = Stopwatch.GetTimestamp();
+                        var bytes = await store.GetBytesAsync(request.ImageKey, cancellationToken);
+                        Add("1 read image from storage", t);
+                        t = Stopwatch.GetTimestamp();
+                        var image = ImageCodec.Decode(bytes);
+                        Add("2 decode", t);
+                        t = Stopwatch.GetTimestamp();
+                        var prepared = PromptGeometry.PrepareAll(request.Prompts, image.Width, image.Height, PromptGeometry.DefaultPadding);
+                        Add("3 prompt geometry", t);
+                        t = Stopwatch.GetTimestamp();
+                        var inputs = prepared.Select(p => backend.Prepare(image, p)).ToList();
+                        Add("4 preprocess (crop, resize, tensor fill)", t);
+                        work.Add((request, image, prepared, inputs));
+                        prompts += prepared.Count;
+                    }
+                    var t2 = Stopwatch.GetTimestamp();
+                    var outputs = backend.Run(work.SelectMany(w => w.Inputs).ToList(), cancellationToken);
+                    Add("5 model run + rescale/resize back (batch 32)", t2);
+                    var o = 0;
+                    foreach (var (request, image, prepared, inputs) in work)
+                    {
+                        var t = Stopwatch.GetTimestamp();
+                        var segmentations = prepared.Select(p => MaskPostprocessor.FinishPlaced(p, outputs[o++], request.Threshold, image.Width, image.Height)).ToList();
+                        Add("6 postprocess (threshold, components, holes, paste)", t);
+                        t = Stopwatch.GetTimestamp();
+                        var masks = segmentations.Select((s, i) => PreAnnotationService.ToPromptMask(i, null, s)).ToList();
+                        Add("7 RLE + polygons", t);
+                        t = Stopwatch.GetTimestamp();
+                        var results = masks.Select(m => new CocoResult(request.ImageKey, m.Label, m.Rle, [m.Box.X, m.Box.Y, m.Box.Width, m.Box.Height], m.Score)).ToList();
+                        await store.PutJsonAsync(PreAnnotationService.ResultsKey(request.RequestId), results, cancellationToken: cancellationToken);
+                        Add("8 write COCO results JSON", t);
+                        foreach (var input in inputs)
+                            input.Dispose();
+                        image.Dispose();
+                    }
+                }
+                if (round == 0)
+                    continue;
+                Console.WriteLine($"{images} images, {prompts} prompts, test model hidden={hidden}, one thread; us per prompt:");
+                var total = stages.Values.Sum();
+                foreach (var (stage, ticks) in stages.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {stage,-52} {ticks * 1e6 / Stopwatch.Frequency / prompts,9:F1}  {100.0 * ticks / total,5:F1} %"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"total",-52} {total * 1e6 / Stopwatch.Frequency / prompts,9:F1}"));
+            }
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
