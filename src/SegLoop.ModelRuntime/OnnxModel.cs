@@ -158,6 +158,14 @@ public sealed unsafe class OnnxModel : IDisposable
                     throw new OperationCanceledException($"The run of model {Name} was cancelled: {error.NativeMessage}", error, cancellationToken);
                 throw error;
             }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Cancelled after ONNX Runtime's last check of the terminate flag (it checks between nodes): the caller
+                // asked for cancellation, so it gets that, not outputs it no longer wants.
+                for (var o = 0; o < outputCount; o++)
+                    api.ReleaseValue(outputValues[o]);
+                throw new OperationCanceledException($"The run of model {Name} was cancelled while it ran.", cancellationToken);
+            }
 
             var outputs = new OrtValueHandle[outputCount];
             for (var o = 0; o < outputCount; o++)
@@ -239,6 +247,9 @@ public sealed unsafe class OnnxModel : IDisposable
         api.Check(api.CreateSessionOptions(&so));
         Marshal.InitHandle(sessionOptions, so);
         api.Check(api.SetIntraOpNumThreads(so, options.IntraOpThreads));
+        fixed (byte* key = "session.intra_op.allow_spinning\0"u8)
+        fixed (byte* value = options.AllowSpinning ? "1\0"u8 : "0\0"u8)
+            api.Check(api.AddSessionConfigEntry(so, key, value));
         api.Check(api.SetSessionGraphOptimizationLevel(so, (int)options.GraphOptimization));
 
         var provider = CpuExecutionProvider;

@@ -17,6 +17,12 @@ public sealed class OnnxModelOptions
     [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Let idle intra-op threads spin waiting for work (ONNX Runtime's own default). Off by default here: a worker
+    /// shares its cores with image decoding and postprocessing, which spinning threads would starve.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     public GraphOptimization GraphOptimization { get; set; } = GraphOptimization.All;
 
     /// <summary>Requested execution provider. CUDA falls back to CPU, with one log line, when it cannot be used.</summary>

@@ -65,6 +65,7 @@ internal sealed unsafe class OrtApi
     // Misc
     public readonly delegate* unmanaged[Cdecl]<byte***, int*, nint> GetAvailableProviders;         // 125
     public readonly delegate* unmanaged[Cdecl]<byte**, int, nint> ReleaseAvailableProviders;       // 126
+    public readonly delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint> AddSessionConfigEntry;    // 130
     // CUDA execution provider (opaque V2 options, since 1.11)
     public readonly delegate* unmanaged[Cdecl]<nint, nint, nint> SessionOptionsAppendExecutionProvider_CUDA_V2; // 204
     public readonly delegate* unmanaged[Cdecl]<nint*, nint> CreateCUDAProviderOptions;             // 205
@@ -116,6 +117,7 @@ internal sealed unsafe class OrtApi
         ReleaseSessionOptions = (delegate* unmanaged[Cdecl]<nint, void>)table[100];
         GetAvailableProviders = (delegate* unmanaged[Cdecl]<byte***, int*, nint>)table[125];
         ReleaseAvailableProviders = (delegate* unmanaged[Cdecl]<byte**, int, nint>)table[126];
+        AddSessionConfigEntry = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint>)table[130];
         SessionOptionsAppendExecutionProvider_CUDA_V2 = (delegate* unmanaged[Cdecl]<nint, nint, nint>)table[204];
         CreateCUDAProviderOptions = (delegate* unmanaged[Cdecl]<nint*, nint>)table[205];
         UpdateCUDAProviderOptions = (delegate* unmanaged[Cdecl]<nint, byte**, byte**, nuint, nint>)table[206];

@@ -59,7 +59,10 @@ public sealed class Batcher : IAsyncDisposable
                 items.RemoveRange(0, batch.Count);
                 if (items.Count == 0)
                     pending.Remove(ready);
-                _ = Task.Run(() => Execute(ready.Backend, batch));
+                // A model run blocks its thread in native code for the whole batch: give it a thread of its own, so the
+                // thread pool stays free for the consumers, the bus and this loop's own wait timers.
+                _ = Task.Factory.StartNew(() => Execute(ready.Backend, batch), CancellationToken.None,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
             if (!open)
                 continue;

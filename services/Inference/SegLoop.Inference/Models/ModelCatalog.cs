@@ -68,6 +68,7 @@ public sealed class ModelCatalog : IDisposable
             ExecutionProvider = configured.ExecutionProvider,
             CudaDeviceId = configured.CudaDeviceId,
             LogLevel = configured.LogLevel,
+            AllowSpinning = configured.AllowSpinning,
         };
     }
 
