@@ -31,37 +31,7 @@ public sealed class InferenceStagesBenchmark : IBenchmark
         try
         {
             var store = new LocalFolderBlobStore(root);
-            var requests = new List<PreAnnotationRequested>();
-            var random = new Random(7);
-            for (var i = 0; i < images; i++)
-            {
-                const int width = 256, height = 192;
-                var pixels = new byte[width * height * 3];
-                random.NextBytes(pixels);
-                var boxes = new[] { new Rect(20 + (i % 17), 30, 90, 80), new Rect(140, 40 + (i % 13), 80, 100) };
-                foreach (var b in boxes)
-                {
-                    for (var y = b.Y; y < b.Bottom; y++)
-                    {
-                        for (var x = b.X; x < b.Right; x++)
-                        {
-                            var p = ((y * width) + x) * 3;
-                            pixels[p] = (byte)(pixels[p] / 4);
-                            pixels[p + 1] = (byte)(pixels[p + 1] / 4);
-                            pixels[p + 2] = (byte)(192 + (pixels[p + 2] / 4));
-                        }
-                    }
-                }
-                using var image = Image.FromPixels(width, height, 3, pixels);
-                var key = $"images/bench/{i:D4}.png";
-                await store.PutBytesAsync(key, image.EncodePng(), "image/png", cancellationToken);
-                requests.Add(new PreAnnotationRequested
-                {
-                    RequestId = $"bench-{i:D4}",
-                    ImageKey = key,
-                    Prompts = boxes.Select(b => new Prompt { Box = new BoundingBox(b.X, b.Y, b.Width, b.Height) }).ToList(),
-                });
-            }
+            var requests = await InferenceThroughputBenchmark.WriteImagesAsync(store, images, cancellationToken);
 
             var net = OnnxTestModels.SaliencyNet(hidden);
             var preprocessing = new OnnxPreprocessing { Mode = PreprocessingMode.Rembg, InputSize = 320 };

@@ -67,7 +67,8 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
         }
     }
 
-    private static async Task<List<PreAnnotationRequested>> WriteImagesAsync(IBlobStore store, int count, CancellationToken cancellationToken)
+    /// <summary>Synthetic 256x192 images with two dark-red boxes each, and one request per image (shared with inference-stages).</summary>
+    internal static async Task<List<PreAnnotationRequested>> WriteImagesAsync(IBlobStore store, int count, CancellationToken cancellationToken)
     {
         var random = new Random(7);
         var requests = new List<PreAnnotationRequested>();
