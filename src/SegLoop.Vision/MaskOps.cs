@@ -176,21 +176,56 @@ public static class MaskOps
     public static Mask FillHoles(Mask mask)
     {
         ArgumentNullException.ThrowIfNull(mask);
-        var inverted = new byte[mask.Data.Length];
-        for (var i = 0; i < inverted.Length; i++)
-            inverted[i] = (byte)(mask.Data[i] ^ 1);
-        var background = ConnectedComponents(Mask.Wrap(mask.Width, mask.Height, inverted), connectivity: 4);
-        var isHole = new bool[background.Components.Count + 1];
-        foreach (var c in background.Components)
-            isHole[c.Label] = c.Bounds.X > 0 && c.Bounds.Y > 0 && c.Bounds.Right < mask.Width && c.Bounds.Bottom < mask.Height;
-        var labels = background.Labels.Span;
-        var filled = mask.ToArray();
-        for (var i = 0; i < filled.Length; i++)
+        // One flood from the edge over the background: 0 = background not reached (so far), 1 = foreground,
+        // 2 = background reached from the edge. Each pixel enters the stack at most once.
+        const byte Outside = 2;
+        var width = mask.Width;
+        var height = mask.Height;
+        var state = mask.ToArray();
+        var stack = System.Buffers.ArrayPool<int>.Shared.Rent(state.Length);
+        var top = 0;
+        void Reach(int i)
         {
-            if (isHole[labels[i]])
-                filled[i] = 1;
+            if (state[i] == 0)
+            {
+                state[i] = Outside;
+                stack[top++] = i;
+            }
         }
-        return Mask.Wrap(mask.Width, mask.Height, filled);
+        try
+        {
+            for (var x = 0; x < width; x++)
+            {
+                Reach(x);
+                Reach(((height - 1) * width) + x);
+            }
+            for (var y = 0; y < height; y++)
+            {
+                Reach(y * width);
+                Reach((y * width) + width - 1);
+            }
+            var lastRow = (height - 1) * width;
+            while (top > 0)
+            {
+                var i = stack[--top];
+                var x = i % width;
+                if (x > 0)
+                    Reach(i - 1);
+                if (x < width - 1)
+                    Reach(i + 1);
+                if (i >= width)
+                    Reach(i - width);
+                if (i < lastRow)
+                    Reach(i + width);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(stack);
+        }
+        for (var i = 0; i < state.Length; i++)
+            state[i] = state[i] == Outside ? (byte)0 : (byte)1;
+        return Mask.Wrap(width, height, state);
     }
 
     private static Mask Morph(Mask mask, bool erode, int radius)

@@ -149,6 +149,42 @@ public sealed class MaskOpsTests
     }
 
     [Fact]
+    public void FillHoles_BackgroundTouchingOnlyDiagonally_IsAHole()
+    {
+        // A 3 x 3 ring with its corner pixel missing: the centre meets the outside only at a corner, which
+        // 4-connectivity does not count, so the centre is a hole; the missing corner touches the edge and stays empty.
+        var mask = Mask.FromBytes(3, 3, [0, 1, 1, 1, 0, 1, 1, 1, 1]);
+        Assert.Equal(new byte[] { 0, 1, 1, 1, 1, 1, 1, 1, 1 }, MaskOps.FillHoles(mask).Data.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, 0.45)]
+    [InlineData(2, 0.55)]
+    [InlineData(3, 0.65)]
+    public void FillHoles_RandomMasks_EqualsBackgroundComponentsAwayFromTheEdge(int seed, double density)
+    {
+        // The definition, computed another way: label the background's 4-connected components; those whose bounds
+        // stay off every edge are holes.
+        var random = new Random(seed);
+        for (var round = 0; round < 20; round++)
+        {
+            var width = random.Next(1, 60);
+            var height = random.Next(1, 60);
+            var data = new byte[width * height];
+            for (var i = 0; i < data.Length; i++)
+                data[i] = random.NextDouble() < density ? (byte)1 : (byte)0;
+            var mask = Mask.FromBytes(width, height, data);
+            var background = MaskOps.ConnectedComponents(Mask.FromBytes(width, height, data.Select(v => (byte)(v ^ 1)).ToArray()), connectivity: 4);
+            var holes = background.Components.Where(c => c.Bounds.X > 0 && c.Bounds.Y > 0 && c.Bounds.Right < width && c.Bounds.Bottom < height)
+                .Select(c => c.Label).ToHashSet();
+            var labels = background.Labels.ToArray();
+            var expected = data.Select((v, i) => v == 1 || holes.Contains(labels[i]) ? (byte)1 : (byte)0).ToArray();
+
+            Assert.Equal(expected, MaskOps.FillHoles(mask).Data.ToArray());
+        }
+    }
+
+    [Fact]
     public void Mask_ToImageAndBack_RoundTrips()
     {
         var mask = FilledRect(7, 5, new Rect(1, 1, 3, 2));
