@@ -48,6 +48,10 @@ public sealed class BusRabbitMqTests
         var observations = host.Services.GetRequiredService<Observations>();
         var received = await observations.PingReceived.Task.WaitAsync(Patience);
         Assert.Equal("hello rabbit", received.Text);
+        // Compact JSON on the wire (MassTransit indents by default; long polygon arrays would triple in size).
+        var body = await observations.PingBody.Task.WaitAsync(Patience);
+        Assert.StartsWith("{\"messageId\":", body, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', body);
         await host.StopAsync();
     }
 

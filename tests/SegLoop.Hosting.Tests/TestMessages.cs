@@ -16,6 +16,7 @@ public sealed record NeedsBlob(string Key);
 public sealed class Observations
 {
     public TaskCompletionSource<Ping> PingReceived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<string> PingBody { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public ConcurrentQueue<string> DoomedAttempts { get; } = new();
     public ConcurrentQueue<string> NeedsBlobAttempts { get; } = new();
 }
@@ -24,6 +25,7 @@ public sealed class PingConsumer(Observations observations) : IConsumer<Ping>
 {
     public Task Consume(ConsumeContext<Ping> context)
     {
+        observations.PingBody.TrySetResult(System.Text.Encoding.UTF8.GetString(context.ReceiveContext.Body.GetBytes()));
         observations.PingReceived.TrySetResult(context.Message);
         return Task.CompletedTask;
     }

@@ -72,6 +72,7 @@ public static class BusExtensions
                     });
                     cfg.PrefetchCount = options.PrefetchCount;
                     cfg.Durable = true;
+                    CompactJson(cfg);
                     cfg.ConfigureEndpoints(context);
                 });
             }
@@ -83,6 +84,7 @@ public static class BusExtensions
                     Log.BusTransport(context.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Hosting.Bus"),
                         "InMemory", "loopback://localhost/");
                     cfg.ConcurrentMessageLimit = options.PrefetchCount;
+                    CompactJson(cfg);
                     cfg.ConfigureEndpoints(context);
                 });
             }
@@ -96,4 +98,15 @@ public static class BusExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// MassTransit indents the JSON it sends by default. A pre-annotation's polygons are long arrays of numbers, one
+    /// per indented line: compact JSON is about a third of the bytes on the broker and of the work to write and parse.
+    /// </summary>
+    private static void CompactJson(IBusFactoryConfigurator cfg) =>
+        cfg.ConfigureJsonSerializerOptions(options =>
+        {
+            options.WriteIndented = false;
+            return options;
+        });
 }
