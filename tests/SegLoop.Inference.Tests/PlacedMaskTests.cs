@@ -68,7 +68,9 @@ public sealed class PlacedMaskTests
         float[] std = [0.229f, 0.224f, 0.225f];
         var scale = 1f / rgb.Max();
 
-        var tensor = OnnxBackend.NormalizeBgr(bgr, width, height, 16, 8);
+        var tensor = new float[3 * 16 * 8];
+        tensor.AsSpan().Fill(float.NaN); // a reused buffer: the padding must be overwritten
+        OnnxBackend.NormalizeBgr(bgr, width, height, 16, 8, tensor);
 
         for (var y = 0; y < 8; y++)
         {

@@ -3,8 +3,9 @@ using SegLoop.Vision;
 namespace SegLoop.Inference.Backends;
 
 /// <summary>
-/// One prompt's crop, ready for a backend: GrabCut's crop image and seeds, or the model's input tensor.
-/// Crops with equal <see cref="GroupKey"/> can run in one batch.
+/// One prompt's crop, ready for a backend: the BGR crop (native memory) and, for GrabCut, its seeds. Crops with equal
+/// <see cref="GroupKey"/> can run in one batch. Crops wait here for their batch; the model's input (a 320 x 320
+/// tensor is 1.2 MB) is only built when the batch runs, so waiting crops cost the garbage collector nothing.
 /// </summary>
 internal sealed class CropInput : IDisposable
 {
@@ -13,26 +14,39 @@ internal sealed class CropInput : IDisposable
     /// <summary>Crops with equal keys share an input size: (height, width) of the tensor, or "grabcut".</summary>
     public required object GroupKey { get; init; }
 
-    /// <summary>GrabCut: the BGR crop (owned; disposed with this object).</summary>
-    public Image? Crop { get; init; }
+    /// <summary>The BGR crop (owned; disposed with this object).</summary>
+    public required Image Crop { get; init; }
 
     /// <summary>GrabCut: per-pixel seeds over the crop.</summary>
     public GrabCutLabel[]? Seeds { get; init; }
 
-    /// <summary>ONNX: this sample's 3 x H x W tensor.</summary>
-    public float[]? Tensor { get; init; }
-
-    public int TensorWidth { get; init; }
-
-    public int TensorHeight { get; init; }
-
-    public void Dispose() => Crop?.Dispose();
+    public void Dispose() => Crop.Dispose();
 }
 
 /// <summary>Per-pixel foreground probabilities over a prompt's crop window (Window.Width x Window.Height, row-major).</summary>
 internal sealed record CropProbabilities(float[] Values, int Width, int Height);
 
-/// <summary>A backend split into its three steps so the service can batch the middle one across messages.</summary>
+/// <summary>
+/// A batch turned into the backend's input (ONNX: one N x 3 x H x W tensor, rented from the backend's buffer pool and
+/// returned on Dispose; GrabCut: the crops as they are).
+/// </summary>
+internal sealed class StagedBatch(IReadOnlyList<CropInput> crops, TensorBufferPool? pool = null, float[]? rentedTensor = null, int tensorLength = 0)
+    : IDisposable
+{
+    private float[]? rented = rentedTensor;
+
+    public IReadOnlyList<CropInput> Crops => crops;
+
+    public Memory<float> Tensor => rented is null ? Memory<float>.Empty : rented.AsMemory(0, tensorLength);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref rented, null) is { } tensor)
+            pool?.Return(tensor);
+    }
+}
+
+/// <summary>A backend split into steps so the service can batch the model run across messages.</summary>
 internal abstract class CropBackend
 {
     public abstract string Model { get; }
@@ -42,9 +56,19 @@ internal abstract class CropBackend
     /// <summary>True when clicks steer the backend itself (GrabCut seeds); components are filtered by clicks either way.</summary>
     public abstract bool UsesClickSeeds { get; }
 
-    /// <summary>Cuts and converts one prompt's crop (CPU work on the caller's thread).</summary>
+    /// <summary>Cuts one prompt's crop (on the caller's thread).</summary>
     public abstract CropInput Prepare(Image image, PreparedPrompt prompt);
 
-    /// <summary>Runs crops that share a <see cref="CropInput.GroupKey"/>; one result per crop, in order.</summary>
-    public abstract IReadOnlyList<CropProbabilities> Run(IReadOnlyList<CropInput> batch, CancellationToken cancellationToken);
+    /// <summary>Turns crops that share a <see cref="CropInput.GroupKey"/> into the model's input (ONNX: resample, normalise).</summary>
+    public virtual StagedBatch Stage(IReadOnlyList<CropInput> batch) => new(batch);
+
+    /// <summary>Runs a staged batch: the model alone; one result per crop, in order.</summary>
+    public abstract IReadOnlyList<CropProbabilities> Run(StagedBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Stages and runs crops that share a <see cref="CropInput.GroupKey"/>; one result per crop, in order.</summary>
+    public IReadOnlyList<CropProbabilities> Run(IReadOnlyList<CropInput> batch, CancellationToken cancellationToken)
+    {
+        using var staged = Stage(batch);
+        return Run(staged, cancellationToken);
+    }
 }

@@ -33,14 +33,15 @@ internal sealed class GrabCutBackend(int iterations, int clickRadius) : CropBack
         return new CropInput { Prompt = prompt, GroupKey = Group, Crop = crop, Seeds = seeds };
     }
 
-    public override IReadOnlyList<CropProbabilities> Run(IReadOnlyList<CropInput> batch, CancellationToken cancellationToken)
+    public override IReadOnlyList<CropProbabilities> Run(StagedBatch staged, CancellationToken cancellationToken)
     {
+        var batch = staged.Crops;
         var results = new CropProbabilities[batch.Count];
         Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             var input = batch[i];
             var window = input.Prompt.Window;
-            var mask = GrabCut.FromSeeds(input.Crop!, input.Prompt.BoxInCrop, input.Seeds, iterations);
+            var mask = GrabCut.FromSeeds(input.Crop, input.Prompt.BoxInCrop, input.Seeds, iterations);
             var values = new float[mask.Data.Length];
             var data = mask.Data;
             for (var j = 0; j < values.Length; j++)

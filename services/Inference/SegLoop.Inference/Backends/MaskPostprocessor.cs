@@ -74,36 +74,39 @@ internal static class MaskPostprocessor
             return (uint)cx < (uint)window.Width && (uint)cy < (uint)window.Height ? labelMemory.Span[(cy * window.Width) + cx] : 0;
         }
 
-        var negative = new HashSet<int>();
-        var keep = new HashSet<int>();
+        // Per label (0 is background): held by a negative click; kept.
+        var negative = new bool[labels.Components.Count + 1];
+        var keep = new bool[labels.Components.Count + 1];
+        var keptAny = false;
         foreach (var click in prompt.Clicks)
         {
             var label = LabelAt(click.X, click.Y);
-            if (label == 0)
-                continue;
-            if (click.Positive)
-                keep.Add(label);
-            else
-                negative.Add(label);
+            if (label != 0 && !click.Positive)
+                negative[label] = true;
         }
-        keep.ExceptWith(negative);
+        foreach (var click in prompt.Clicks)
+        {
+            var label = LabelAt(click.X, click.Y);
+            if (label != 0 && click.Positive && !negative[label])
+                keptAny = keep[label] = true;
+        }
 
         var centre = LabelAt(prompt.Box.X + (prompt.Box.Width / 2.0), prompt.Box.Y + (prompt.Box.Height / 2.0));
-        if (centre != 0 && !negative.Contains(centre))
+        if (centre != 0 && !negative[centre])
         {
-            keep.Add(centre);
+            keep[centre] = true;
         }
-        else if (keep.Count == 0)
+        else if (!keptAny)
         {
-            var largest = labels.Components.Where(c => !negative.Contains(c.Label)).MaxBy(c => c.Area);
+            var largest = labels.Components.Where(c => !negative[c.Label]).MaxBy(c => c.Area);
             if (largest is not null)
-                keep.Add(largest.Label);
+                keep[largest.Label] = true;
         }
 
         var span = labelMemory.Span;
         var selected = new byte[span.Length];
         for (var i = 0; i < span.Length; i++)
-            selected[i] = span[i] != 0 && keep.Contains(span[i]) ? (byte)1 : (byte)0;
+            selected[i] = keep[span[i]] ? (byte)1 : (byte)0;
         return Mask.FromBytes(mask.Width, mask.Height, selected);
     }
 }

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SegLoop.ModelRuntime;
 using SegLoop.Vision;
 
@@ -17,6 +20,9 @@ internal sealed class OnnxBackend : CropBackend
     private readonly OnnxPreprocessing preprocessing;
     private readonly string inputName;
     private readonly int outputIndex;
+
+    // One buffer per batch being staged or run at once, plus one for a batch retried crop by crop.
+    private readonly TensorBufferPool buffers = new(capacity: 4);
 
     public OnnxBackend(OnnxModel model, OnnxPreprocessing preprocessing, string name, string version)
     {
@@ -48,77 +54,90 @@ internal sealed class OnnxBackend : CropBackend
 
     public override CropInput Prepare(Image image, PreparedPrompt prompt)
     {
-        // The crop stays BGR: resizing works per channel, and the tensor fill reads the channels in RGB order.
-        using var crop = image.Crop(prompt.Window);
-        int width, height, tensorWidth, tensorHeight;
-        float[] tensor;
-        if (preprocessing.Mode == PreprocessingMode.Rembg)
-        {
-            width = height = tensorWidth = tensorHeight = preprocessing.InputSize;
-            using var resized = crop.Resize(width, height, Interpolation.Lanczos4);
-            tensor = NormalizeBgr(resized.Pixels, width, height, tensorWidth, tensorHeight);
-        }
-        else
-        {
-            width = crop.Width;
-            height = crop.Height;
-            tensorWidth = RoundUp32(width);
-            tensorHeight = RoundUp32(height);
-            tensor = NormalizeBgr(crop.Pixels, width, height, tensorWidth, tensorHeight);
-        }
-        return new CropInput
-        {
-            Prompt = prompt,
-            GroupKey = (tensorHeight, tensorWidth),
-            Tensor = tensor,
-            TensorWidth = tensorWidth,
-            TensorHeight = tensorHeight,
-        };
+        // The crop stays BGR: resampling works per channel, and the tensor fill reads the channels in RGB order.
+        var crop = image.Crop(prompt.Window);
+        var size = preprocessing.Mode == PreprocessingMode.Rembg
+            ? (preprocessing.InputSize, preprocessing.InputSize)
+            : (RoundUp32(crop.Height), RoundUp32(crop.Width));
+        return new CropInput { Prompt = prompt, GroupKey = size, Crop = crop };
     }
 
-    public override IReadOnlyList<CropProbabilities> Run(IReadOnlyList<CropInput> batch, CancellationToken cancellationToken)
+    /// <summary>Resamples (rembg mode) and normalises every crop straight into its slot of one pooled batch tensor.</summary>
+    public override StagedBatch Stage(IReadOnlyList<CropInput> batch)
     {
-        var first = batch[0];
-        var plane = first.TensorWidth * first.TensorHeight;
-        var input = new float[batch.Count * 3 * plane];
-        for (var i = 0; i < batch.Count; i++)
+        var (height, width) = TensorSize(batch[0]);
+        var plane = width * height;
+        var length = batch.Count * 3 * plane;
+        var tensor = buffers.Rent(length);
+        var staged = new StagedBatch(batch, buffers, tensor, length);
+        try
         {
-            if (batch[i].TensorWidth != first.TensorWidth || batch[i].TensorHeight != first.TensorHeight)
-                throw new ArgumentException("a batch mixes input sizes", nameof(batch));
-            batch[i].Tensor.AsSpan().CopyTo(input.AsSpan(i * 3 * plane));
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (TensorSize(batch[i]) != (height, width))
+                    throw new ArgumentException("a batch mixes input sizes", nameof(batch));
+                var crop = batch[i].Crop;
+                var slot = tensor.AsSpan(i * 3 * plane, 3 * plane);
+                if (preprocessing.Mode == PreprocessingMode.Rembg)
+                {
+                    // rembg: PIL's resize((size, size), LANCZOS), then the resized image's own maximum.
+                    var resizedLength = plane * 3;
+                    var resized = ArrayPool<byte>.Shared.Rent(resizedLength);
+                    try
+                    {
+                        Resampling.Lanczos(crop.Pixels, crop.Width, crop.Height, 3, resized.AsSpan(0, resizedLength), width, height);
+                        NormalizeBgr(resized.AsSpan(0, resizedLength), width, height, width, height, slot);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(resized);
+                    }
+                }
+                else
+                {
+                    NormalizeBgr(crop.Pixels, crop.Width, crop.Height, width, height, slot);
+                }
+            }
+            return staged;
         }
+        catch
+        {
+            staged.Dispose();
+            throw;
+        }
+    }
 
-        ReadOnlySpan<TensorInput> inputs = [new TensorInput(inputName, input, new TensorShape(batch.Count, 3, first.TensorHeight, first.TensorWidth))];
+    public override IReadOnlyList<CropProbabilities> Run(StagedBatch staged, CancellationToken cancellationToken)
+    {
+        var batch = staged.Crops;
+        var (height, width) = TensorSize(batch[0]);
+        var plane = width * height;
+        ReadOnlySpan<TensorInput> inputs = [new TensorInput(inputName, staged.Tensor, new TensorShape(batch.Count, 3, height, width))];
         using var outputs = model.Run(inputs, cancellationToken);
         var output = outputs.GetSpan(outputIndex);
         if (output.Length != batch.Count * plane)
             throw new InvalidOperationException(
-                $"model {Model} output {outputs.GetName(outputIndex)} has shape {outputs.GetShape(outputIndex)}; expected {batch.Count} x 1 x {first.TensorHeight} x {first.TensorWidth}");
+                $"model {Model} output {outputs.GetName(outputIndex)} has shape {outputs.GetShape(outputIndex)}; expected {batch.Count} x 1 x {height} x {width}");
 
         var results = new CropProbabilities[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var window = batch[i].Prompt.Window;
-            var validWidth = preprocessing.Mode == PreprocessingMode.Rembg ? first.TensorWidth : window.Width;
-            var validHeight = preprocessing.Mode == PreprocessingMode.Rembg ? first.TensorHeight : window.Height;
-            var sample = RescaleValid(output.Slice(i * plane, plane), first.TensorWidth, validWidth, validHeight);
-            var resized = validWidth == window.Width && validHeight == window.Height
-                ? sample
-                : ResizeBilinear(sample, validWidth, validHeight, window.Width, window.Height);
-            results[i] = new CropProbabilities(resized, window.Width, window.Height);
+            var validWidth = preprocessing.Mode == PreprocessingMode.Rembg ? width : window.Width;
+            var validHeight = preprocessing.Mode == PreprocessingMode.Rembg ? height : window.Height;
+            var values = Probabilities(output.Slice(i * plane, plane), width, validWidth, validHeight, window.Width, window.Height);
+            results[i] = new CropProbabilities(values, window.Width, window.Height);
         }
         return results;
     }
 
-    /// <summary>RGB bytes (width x height x 3) to a normalised 3 x tensorHeight x tensorWidth tensor, zero-padded.</summary>
-    internal static float[] Normalize(ReadOnlySpan<byte> rgb, int width, int height, int tensorWidth, int tensorHeight) =>
-        Fill(rgb, width, height, tensorWidth, tensorHeight, bgr: false);
+    private static (int Height, int Width) TensorSize(CropInput input) => ((int, int))input.GroupKey;
 
-    /// <summary>As <see cref="Normalize"/> from BGR bytes (OpenCV's order), so no RGB copy of the crop is needed.</summary>
-    internal static float[] NormalizeBgr(ReadOnlySpan<byte> bgr, int width, int height, int tensorWidth, int tensorHeight) =>
-        Fill(bgr, width, height, tensorWidth, tensorHeight, bgr: true);
-
-    private static float[] Fill(ReadOnlySpan<byte> pixels, int width, int height, int tensorWidth, int tensorHeight, bool bgr)
+    /// <summary>
+    /// BGR bytes (width x height x 3, OpenCV's order, so no RGB copy of the crop is needed) into <paramref name="tensor"/>:
+    /// a normalised RGB 3 x tensorHeight x tensorWidth tensor, zero-padded on the right and bottom.
+    /// </summary>
+    internal static void NormalizeBgr(ReadOnlySpan<byte> pixels, int width, int height, int tensorWidth, int tensorHeight, Span<float> tensor)
     {
         var max = MaxByte(pixels);
         // rembg divides by the image's maximum; an all-black crop would divide by zero, so it is left at 0.
@@ -131,29 +150,60 @@ internal sealed class OnnxBackend : CropBackend
                 table[(c * 256) + v] = ((v * scale) - Mean[c]) / Std[c];
         }
         var plane = tensorWidth * tensorHeight;
-        var tensor = new float[3 * plane];
-        // Tensor channel c (R, G, B) sits at byte offset c of an RGB pixel and 2 - c of a BGR one.
-        var r = bgr ? 2 : 0;
-        var b = bgr ? 0 : 2;
-        var red = tensor.AsSpan(0, plane);
-        var green = tensor.AsSpan(plane, plane);
-        var blue = tensor.AsSpan(2 * plane, plane);
-        var redTable = table[..256];
-        var greenTable = table.Slice(256, 256);
-        var blueTable = table.Slice(512, 256);
+        if (tensorWidth != width || tensorHeight != height)
+            tensor[..(3 * plane)].Clear(); // the padding (a pooled tensor holds old data)
+        // Tensor channel c (R, G, B) sits at byte offset 2 - c of a BGR pixel. The sizes were checked above, so the
+        // hot loop goes by reference, without a bounds check per pixel.
+        if (pixels.Length < width * height * 3 || tensor.Length < 3 * plane)
+            throw new ArgumentException("pixels or tensor smaller than their sizes say");
+        ref var red = ref MemoryMarshal.GetReference(tensor);
+        ref var green = ref Unsafe.Add(ref red, plane);
+        ref var blue = ref Unsafe.Add(ref red, 2 * plane);
+        ref var redTable = ref MemoryMarshal.GetReference(table);
+        ref var greenTable = ref Unsafe.Add(ref redTable, 256);
+        ref var blueTable = ref Unsafe.Add(ref redTable, 512);
+        ref var source = ref MemoryMarshal.GetReference(pixels);
         for (var y = 0; y < height; y++)
         {
-            var row = pixels.Slice(y * width * 3, width * 3);
+            ref var pixel = ref Unsafe.Add(ref source, y * width * 3);
             var target = y * tensorWidth;
             for (var x = 0; x < width; x++)
             {
-                var source = x * 3;
-                red[target + x] = redTable[row[source + r]];
-                green[target + x] = greenTable[row[source + 1]];
-                blue[target + x] = blueTable[row[source + b]];
+                Unsafe.Add(ref red, target + x) = Unsafe.Add(ref redTable, Unsafe.Add(ref pixel, 2));
+                Unsafe.Add(ref green, target + x) = Unsafe.Add(ref greenTable, Unsafe.Add(ref pixel, 1));
+                Unsafe.Add(ref blue, target + x) = Unsafe.Add(ref blueTable, pixel);
+                pixel = ref Unsafe.Add(ref pixel, 3);
             }
         }
-        return tensor;
+    }
+
+    private static (float Min, float Max) MinMax(ReadOnlySpan<float> values)
+    {
+        var i = 0;
+        var min = float.PositiveInfinity;
+        var max = float.NegativeInfinity;
+        if (values.Length >= Vector<float>.Count)
+        {
+            var low = new Vector<float>(values);
+            var high = low;
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(values[i..]);
+                low = Vector.Min(low, v);
+                high = Vector.Max(high, v);
+            }
+            for (var k = 0; k < Vector<float>.Count; k++)
+            {
+                min = Math.Min(min, low[k]);
+                max = Math.Max(max, high[k]);
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            min = Math.Min(min, values[i]);
+            max = Math.Max(max, values[i]);
+        }
+        return (min, max);
     }
 
     private static byte MaxByte(ReadOnlySpan<byte> values)
@@ -170,56 +220,76 @@ internal sealed class OnnxBackend : CropBackend
         return max;
     }
 
-    /// <summary>Min-max rescales the valid (top-left validWidth x validHeight) part of one output plane to [0, 1].</summary>
-    internal static float[] RescaleValid(ReadOnlySpan<float> plane, int stride, int validWidth, int validHeight)
+    /// <summary>
+    /// One sample's output plane to probabilities over the crop window: the valid (top-left validWidth x validHeight)
+    /// part, min-max rescaled to [0, 1] and resized bilinearly (pixel-centre alignment, OpenCV's INTER_LINEAR
+    /// convention) to width x height, in one pass (rescaling is affine, so it commutes with the interpolation).
+    /// </summary>
+    internal static float[] Probabilities(ReadOnlySpan<float> plane, int stride, int validWidth, int validHeight, int width, int height)
     {
         var min = float.PositiveInfinity;
         var max = float.NegativeInfinity;
         for (var y = 0; y < validHeight; y++)
         {
-            foreach (var v in plane.Slice(y * stride, validWidth))
-            {
-                min = Math.Min(min, v);
-                max = Math.Max(max, v);
-            }
+            var (rowMin, rowMax) = MinMax(plane.Slice(y * stride, validWidth));
+            min = Math.Min(min, rowMin);
+            max = Math.Max(max, rowMax);
         }
         var range = max - min;
-        var result = new float[validWidth * validHeight];
+        var result = new float[width * height];
         if (!(range > 0))
             return result;
-        for (var y = 0; y < validHeight; y++)
-        {
-            var row = plane.Slice(y * stride, validWidth);
-            for (var x = 0; x < validWidth; x++)
-                result[(y * validWidth) + x] = (row[x] - min) / range;
-        }
-        return result;
-    }
 
-    /// <summary>Bilinear resize with pixel-centre alignment (OpenCV's INTER_LINEAR convention).</summary>
-    internal static float[] ResizeBilinear(float[] source, int sourceWidth, int sourceHeight, int width, int height)
-    {
-        var result = new float[width * height];
-        var scaleX = (double)sourceWidth / width;
-        var scaleY = (double)sourceHeight / height;
-        for (var y = 0; y < height; y++)
+        if (validWidth == width && validHeight == height)
         {
-            var sy = Math.Clamp(((y + 0.5) * scaleY) - 0.5, 0, sourceHeight - 1);
-            var y0 = (int)sy;
-            var y1 = Math.Min(y0 + 1, sourceHeight - 1);
-            var fy = (float)(sy - y0);
+            for (var y = 0; y < height; y++)
+            {
+                var row = plane.Slice(y * stride, width);
+                var target = result.AsSpan(y * width, width);
+                for (var x = 0; x < width; x++)
+                    target[x] = (row[x] - min) / range;
+            }
+            return result;
+        }
+
+        // Horizontal taps are the same for every row: work them out once.
+        var left = ArrayPool<int>.Shared.Rent(width);
+        var fraction = ArrayPool<float>.Shared.Rent(width);
+        try
+        {
+            var scaleX = (double)validWidth / width;
             for (var x = 0; x < width; x++)
             {
-                var sx = Math.Clamp(((x + 0.5) * scaleX) - 0.5, 0, sourceWidth - 1);
-                var x0 = (int)sx;
-                var x1 = Math.Min(x0 + 1, sourceWidth - 1);
-                var fx = (float)(sx - x0);
-                var top = source[(y0 * sourceWidth) + x0] + ((source[(y0 * sourceWidth) + x1] - source[(y0 * sourceWidth) + x0]) * fx);
-                var bottom = source[(y1 * sourceWidth) + x0] + ((source[(y1 * sourceWidth) + x1] - source[(y1 * sourceWidth) + x0]) * fx);
-                result[(y * width) + x] = top + ((bottom - top) * fy);
+                var sx = Math.Clamp(((x + 0.5) * scaleX) - 0.5, 0, validWidth - 1);
+                left[x] = (int)sx;
+                fraction[x] = (float)(sx - left[x]);
             }
+            var scaleY = (double)validHeight / height;
+            for (var y = 0; y < height; y++)
+            {
+                var sy = Math.Clamp(((y + 0.5) * scaleY) - 0.5, 0, validHeight - 1);
+                var y0 = (int)sy;
+                var fy = (float)(sy - y0);
+                var top = plane.Slice(y0 * stride, validWidth);
+                var bottom = plane.Slice(Math.Min(y0 + 1, validHeight - 1) * stride, validWidth);
+                var target = result.AsSpan(y * width, width);
+                for (var x = 0; x < width; x++)
+                {
+                    var x0 = left[x];
+                    var x1 = Math.Min(x0 + 1, validWidth - 1);
+                    var fx = fraction[x];
+                    var upper = top[x0] + ((top[x1] - top[x0]) * fx);
+                    var lower = bottom[x0] + ((bottom[x1] - bottom[x0]) * fx);
+                    target[x] = (upper + ((lower - upper) * fy) - min) / range;
+                }
+            }
+            return result;
         }
-        return result;
+        finally
+        {
+            ArrayPool<int>.Shared.Return(left);
+            ArrayPool<float>.Shared.Return(fraction);
+        }
     }
 
     private static int RoundUp32(int value) => (value + 31) / 32 * 32;

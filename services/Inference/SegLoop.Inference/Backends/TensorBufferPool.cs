@@ -1,0 +1,31 @@
+using System.Collections.Concurrent;
+
+namespace SegLoop.Inference.Backends;
+
+/// <summary>
+/// Batch input tensors kept for reuse by one backend (a batch of 32 crops at 320 x 320 is 39 MB). The shared
+/// ArrayPool rounds such a request up to a 64 MB array and drops idle ones at every full collection, so under load
+/// each batch would allocate afresh on the large object heap; here a few buffers live as long as the backend.
+/// </summary>
+internal sealed class TensorBufferPool(int capacity)
+{
+    private readonly ConcurrentBag<float[]> free = [];
+
+    /// <summary>A buffer of at least <paramref name="length"/> floats, contents undefined.</summary>
+    public float[] Rent(int length)
+    {
+        while (free.TryTake(out var buffer))
+        {
+            if (buffer.Length >= length)
+                return buffer;
+            // Too small for this batch: let it go; the larger one replaces it when returned.
+        }
+        return GC.AllocateUninitializedArray<float>(length);
+    }
+
+    public void Return(float[] buffer)
+    {
+        if (free.Count < capacity)
+            free.Add(buffer);
+    }
+}
