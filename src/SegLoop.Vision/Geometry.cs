@@ -19,6 +19,6 @@ public enum Interpolation
     /// <summary>Pixel-area averaging: the right choice for shrinking.</summary>
     Area = 3,
 
-    /// <summary>Lanczos over 8x8 neighbourhoods: sharpest for enlarging.</summary>
+    /// <summary>Lanczos over 8x8 neighbourhoods: sharp for enlarging, but not antialiased when shrinking (see <see cref="Resampling"/>).</summary>
     Lanczos4 = 4,
 }
