@@ -30,6 +30,10 @@ public static class BusExtensions
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // MassTransit 8.4 reports anonymous usage telemetry to usage-tracking.masstransit.io a while after the bus
+            // starts. Workers on a private cluster should not call out, and without egress each would log a warning;
+            // off here (MassTransit's own MASSTRANSIT_USAGE_TELEMETRY=true turns it back on).
+            bus.ConfigureUsageTelemetryOptions(options => options.Enabled = false);
             configure(bus);
 
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
