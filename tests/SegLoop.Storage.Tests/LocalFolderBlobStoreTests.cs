@@ -80,6 +80,16 @@ public sealed class LocalFolderBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ListAsync_KeysWithDotSegments_ListedLikeAnyOther()
+    {
+        // On Linux .NET treats dot-files as hidden and skips them by default; S3 has no such notion, so neither may this.
+        foreach (var key in new[] { ".keep", "d/.hidden/x", "d/y" })
+            await _store.PutBytesAsync(key, "x"u8.ToArray());
+
+        Assert.Equal([".keep", "d/.hidden/x", "d/y"], await ToListAsync(_store.ListAsync("")));
+    }
+
+    [Fact]
     public async Task ListAsync_DuringWrite_SkipsTempFiles()
     {
         await _store.PutBytesAsync("k/done", "x"u8.ToArray());
