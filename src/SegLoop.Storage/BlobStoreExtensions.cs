@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace SegLoop.Storage;
@@ -7,13 +8,24 @@ public static class BlobStoreExtensions
     public static async Task PutBytesAsync(this IBlobStore store, string key, ReadOnlyMemory<byte> bytes,
         string? contentType = null, CancellationToken cancellationToken = default)
     {
-        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
+        // The caller's array as it is when there is one: no copy of the payload.
+        using var stream = MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
         await store.PutAsync(key, stream, contentType, cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<byte[]> GetBytesAsync(this IBlobStore store, string key, CancellationToken cancellationToken = default)
     {
         await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (stream.CanSeek)
+        {
+            // A file: its length is known, so one array of that size is read into (a growing MemoryStream and its
+            // final copy allocate about three times the blob).
+            var bytes = new byte[stream.Length - stream.Position];
+            await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            return bytes;
+        }
         using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
         return buffer.ToArray();

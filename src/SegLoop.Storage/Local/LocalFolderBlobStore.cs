@@ -12,7 +12,10 @@ public sealed class LocalFolderBlobStore : IBlobStore
     /// <summary>Suffix of in-flight temporary files; they are never listed, and keys may not end with it.</summary>
     public const string PartialSuffix = ".segloop-partial";
 
-    private const int BufferSize = 81920;
+    // Chunk size of the copy into a new file; the file itself is unbuffered (the copy writes whole chunks).
+    private const int CopyChunk = 81920;
+    // Readers get FileStream's default buffer: reads of this size or more go straight to the file.
+    private const int ReadBuffer = 4096;
     private readonly string _root;
     private readonly string _rootWithSeparator;
 
@@ -38,7 +41,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
             var file = CreateTempFile(folder, temp);
             await using (file.ConfigureAwait(false))
             {
-                await content.CopyToAsync(file, BufferSize, cancellationToken).ConfigureAwait(false);
+                await content.CopyToAsync(file, CopyChunk, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
             }
@@ -60,7 +63,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
             // FileShare.Delete: a concurrent overwrite (rename) or delete does not fail this reader,
             // which keeps reading the bytes it opened.
             Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
-                BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                ReadBuffer, FileOptions.Asynchronous | FileOptions.SequentialScan);
             return Task.FromResult(stream);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -137,7 +140,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
             Directory.CreateDirectory(folder);
             try
             {
-                return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+                return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             }
             catch (DirectoryNotFoundException) when (attempt < 3)
             {

@@ -1,0 +1,75 @@
+namespace SegLoop.Storage.Tests;
+
+/// <summary>GetBytesAsync reads seekable blobs (files) into one exact array and others by copying; PutBytesAsync stores the slice it is given.</summary>
+public sealed class BlobStoreExtensionsTests
+{
+    private static readonly byte[] Payload = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7)).ToArray();
+
+    [Fact]
+    public async Task GetBytesAsync_NonSeekableStream_ReadsEverything()
+    {
+        var store = new OneStreamStore(new TrickleStream(Payload));
+        Assert.Equal(Payload, await store.GetBytesAsync("k"));
+    }
+
+    [Fact]
+    public async Task GetBytesAsync_SeekableStream_ReadsFromItsPositionToTheEnd()
+    {
+        var stream = new MemoryStream(Payload) { Position = 1000 };
+        var store = new OneStreamStore(stream);
+        Assert.Equal(Payload[1000..], await store.GetBytesAsync("k"));
+    }
+
+    [Fact]
+    public async Task PutBytesAsync_ArraySlice_StoresExactlyTheSlice()
+    {
+        var store = new OneStreamStore(Stream.Null);
+        await store.PutBytesAsync("k", Payload.AsMemory(10, 500));
+        Assert.Equal(Payload[10..510], store.Written);
+    }
+
+    private sealed class OneStreamStore(Stream stream) : IBlobStore
+    {
+        public byte[]? Written { get; private set; }
+
+        public async Task PutAsync(string key, Stream content, string? contentType = null, CancellationToken cancellationToken = default)
+        {
+            using var copy = new MemoryStream();
+            await content.CopyToAsync(copy, cancellationToken);
+            Written = copy.ToArray();
+        }
+
+        public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult(stream);
+
+        public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult(true);
+
+        public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<string>();
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+
+    /// <summary>Not seekable, and hands out at most 1,000 bytes per read, as a network body does.</summary>
+    private sealed class TrickleStream(byte[] bytes) : Stream
+    {
+        private int position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = Math.Min(Math.Min(count, 1000), bytes.Length - position);
+            bytes.AsSpan(position, n).CopyTo(buffer.AsSpan(offset));
+            position += n;
+            return n;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
