@@ -8,7 +8,8 @@ namespace SegLoop.Inference.Batching;
 /// <summary>
 /// Gathers crops from many requests into batches per (model version, input size): a batch runs when it holds
 /// Inference:Batching:MaxBatch crops or its oldest crop has waited MaxWaitMs, with at most MaxConcurrentBatches
-/// running at once (while they run, new crops queue up and the next batches fill). Each crop's result goes back
+/// running at once (while they run, new crops queue up and the next batches fill). Crops that are ready while several
+/// slots are free are shared among them, so every slot (each with its share of the cores) gets work. Each crop's result goes back
 /// through its own task; when a batch fails its crops are re-run one by one, so one bad crop fails only its request.
 /// </summary>
 public sealed class Batcher : IAsyncDisposable
@@ -55,7 +56,10 @@ public sealed class Batcher : IAsyncDisposable
                 await slots.WaitAsync().ConfigureAwait(false);
                 Drain(reader, pending); // crops that arrived while every slot was busy join this batch
                 var items = pending[ready];
-                var batch = items.Take(options.MaxBatch).ToList();
+                // The waiting crops are shared among the free slots (this one and those still free): a few slow crops
+                // (a big model on CPU) run side by side instead of as one batch on one slot while the others idle.
+                var free = slots.CurrentCount + 1;
+                var batch = items.Take(Math.Min(options.MaxBatch, (items.Count + free - 1) / free)).ToList();
                 items.RemoveRange(0, batch.Count);
                 if (items.Count == 0)
                     pending.Remove(ready);
