@@ -31,6 +31,29 @@ public sealed class OnnxModelTests
             Assert.InRange(v, 0f, 1f);
     }
 
+    [Fact]
+    public void Run_U2NetPArchitecture_SevenFullSizeSaliencyMaps()
+    {
+        // u2netp's graph (dilated convolutions, ceil-mode pooling, bilinear Resize, Concat, residual Add) loads and
+        // runs: the benchmark's stand-in for the production model is a real network, not a toy.
+        var net = OnnxTestModels.U2NetP();
+        Assert.InRange(net.Parameters, 1_120_000, 1_135_000); // u2netp: 1.13 M parameters
+        using var model = OnnxModel.FromBytes(net.Onnx);
+        var input = SaliencyNet.SampleInput(2, 64, 96);
+
+        using var outputs = model.Run(input, new TensorShape(2, 3, 64, 96));
+
+        Assert.Equal(7, outputs.Count);
+        for (var i = 0; i < 7; i++)
+        {
+            Assert.Equal($"d{i}", outputs.GetName(i));
+            Assert.Equal(new TensorShape(2, 1, 64, 96), outputs.GetShape(i));
+        }
+        var d0 = outputs.GetSpan(U2NetP.OutputName).ToArray();
+        Assert.All(d0, v => Assert.InRange(v, 0f, 1f));
+        Assert.True(d0.Max() - d0.Min() > 1e-3f, "the fused map varies over the image");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

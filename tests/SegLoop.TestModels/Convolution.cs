@@ -72,10 +72,12 @@ public sealed class Convolution
         return output;
     }
 
-    internal byte[] NodeProto(string name, string input, string output) =>
+    /// <summary>The Conv node; a dilated one (<see cref="Apply"/> computes dilation 1 only) keeps H x W with padding p x dilation.</summary>
+    internal byte[] NodeProto(string name, string input, string output, int dilation = 1) =>
         OnnxProtoWriter.Node("Conv", name, [input, name + ".weight", name + ".bias"], [output],
             OnnxProtoWriter.IntsAttribute("kernel_shape", Kernel, Kernel),
-            OnnxProtoWriter.IntsAttribute("pads", Padding, Padding, Padding, Padding),
+            OnnxProtoWriter.IntsAttribute("pads", Padding * dilation, Padding * dilation, Padding * dilation, Padding * dilation),
+            OnnxProtoWriter.IntsAttribute("dilations", dilation, dilation),
             OnnxProtoWriter.IntsAttribute("strides", 1, 1));
 
     internal IEnumerable<byte[]> Initializers(string name) =>

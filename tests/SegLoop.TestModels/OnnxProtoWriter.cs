@@ -13,6 +13,8 @@ internal static class OnnxProtoWriter
 
     // AttributeProto.AttributeType
     private const int AttributeFloat = 1;
+    private const int AttributeInt = 2;
+    private const int AttributeString = 3;
     private const int AttributeInts = 7;
 
     /// <summary>ModelProto: ir_version = 1, producer_name = 2, graph = 7, opset_import = 8.</summary>
@@ -60,6 +62,22 @@ internal static class OnnxProtoWriter
         foreach (var value in values)
             WriteInt64(s, 8, value);
         WriteInt64(s, 20, AttributeInts);
+    });
+
+    /// <summary>AttributeProto with an int: name = 1, i = 3, type = 20.</summary>
+    public static byte[] IntAttribute(string name, long value) => Build(s =>
+    {
+        WriteString(s, 1, name);
+        WriteInt64(s, 3, value);
+        WriteInt64(s, 20, AttributeInt);
+    });
+
+    /// <summary>AttributeProto with a string: name = 1, s = 4 (bytes, UTF-8), type = 20.</summary>
+    public static byte[] StringAttribute(string name, string value) => Build(s =>
+    {
+        WriteString(s, 1, name);
+        WriteString(s, 4, value);
+        WriteInt64(s, 20, AttributeString);
     });
 
     /// <summary>AttributeProto with a float: name = 1, f = 2, type = 20.</summary>

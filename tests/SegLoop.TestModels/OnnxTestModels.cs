@@ -10,6 +10,9 @@ public static class OnnxTestModels
     /// <summary>A small fully convolutional saliency net with U2-Net's inputs and outputs; see <see cref="SaliencyNet"/>.</summary>
     public static SaliencyNet SaliencyNet(int hiddenChannels = 0) => new(hiddenChannels);
 
+    /// <summary>u2netp's architecture with seeded random weights: a real model's cost and operators; see <see cref="U2NetP"/>.</summary>
+    public static U2NetP U2NetP(int seed = 2020) => new(seed);
+
     /// <summary>
     /// <paramref name="layers"/> chained 3x3 convolutions 3 -> 3 channels ("input" N x 3 x H x W -> "output" the
     /// same shape): slow enough at large sizes to cancel a run while it is going.
