@@ -166,10 +166,45 @@ public static class MaskOps
         ArgumentNullException.ThrowIfNull(mask);
         if ((uint)x >= (uint)mask.Width || (uint)y >= (uint)mask.Height)
             throw new ArgumentOutOfRangeException(nameof(x), $"({x}, {y}) is outside the {mask.Width} x {mask.Height} mask");
-        if (!mask[x, y])
-            return new Mask(mask.Width, mask.Height);
-        var labels = ConnectedComponents(mask);
-        return labels.MaskOf(labels.Labels.Span[(y * mask.Width) + x]);
+        var width = mask.Width;
+        var data = mask.Data;
+        var component = new byte[data.Length];
+        if (data[(y * width) + x] == 0)
+            return new Mask(width, mask.Height, component);
+        // A flood from (x, y) over the foreground: only the component's pixels are visited (labelling every
+        // component of the mask costs a pass over all of it and a label per pixel).
+        var stack = System.Buffers.ArrayPool<int>.Shared.Rent(data.Length);
+        try
+        {
+            var top = 0;
+            component[(y * width) + x] = 1;
+            stack[top++] = (y * width) + x;
+            while (top > 0)
+            {
+                var i = stack[--top];
+                var px = i % width;
+                var py = i / width;
+                var x0 = Math.Max(px - 1, 0);
+                var x1 = Math.Min(px + 1, width - 1);
+                for (var ny = Math.Max(py - 1, 0); ny <= Math.Min(py + 1, mask.Height - 1); ny++)
+                {
+                    for (var nx = x0; nx <= x1; nx++)
+                    {
+                        var n = (ny * width) + nx;
+                        if (data[n] != 0 && component[n] == 0)
+                        {
+                            component[n] = 1;
+                            stack[top++] = n;
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(stack);
+        }
+        return new Mask(width, mask.Height, component);
     }
 
     /// <summary>Sets every background region that does not reach the image edge (4-connected) to foreground.</summary>

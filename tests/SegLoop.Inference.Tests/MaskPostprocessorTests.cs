@@ -1,0 +1,75 @@
+using SegLoop.Contracts;
+using SegLoop.Inference.Backends;
+using SegLoop.Vision;
+
+namespace SegLoop.Inference.Tests;
+
+/// <summary>
+/// Which components survive postprocessing, on a hand-drawn 40 x 30 probability map (window = image, so crop and
+/// image coordinates agree): blob A (10 x 10 at 2, 2, with a 2 x 2 hole), blob B (14 x 14 at 20, 10), a speck C
+/// (2 x 2 at 36, 2) touching nothing.
+/// </summary>
+public sealed class MaskPostprocessorTests
+{
+    private const int Width = 40, Height = 30;
+    private static readonly Rect BlobA = new(2, 2, 10, 10);
+    private static readonly Rect HoleInA = new(6, 6, 2, 2);
+    private static readonly Rect BlobB = new(20, 10, 14, 14);
+    private static readonly Rect SpeckC = new(36, 2, 2, 2);
+
+    [Fact]
+    public void BoxAlone_CentreOnABlob_KeepsThatBlobWithItsHoleFilled()
+    {
+        var mask = Finish(box: new Rect(0, 0, 8, 8), []);
+
+        Assert.Equal(100, mask.Area); // A, hole filled, nothing of B or C
+        Assert.True(mask[6, 6]);
+        Assert.False(mask[25, 15]);
+        Assert.False(mask[36, 2]);
+    }
+
+    [Fact]
+    public void BoxAlone_CentreOnBackground_KeepsTheLargestBlob()
+    {
+        var mask = Finish(box: new Rect(13, 0, 4, 4), []);
+
+        Assert.Equal(196, mask.Area); // B
+        Assert.True(mask[25, 15]);
+    }
+
+    [Fact]
+    public void NegativeClickOnTheCentreBlob_DropsIt_AndTheLargestOtherIsKept()
+    {
+        var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(3.5, 3.5, Positive: false)]);
+
+        Assert.Equal(196, mask.Area);
+        Assert.False(mask[3, 3]);
+    }
+
+    [Fact]
+    public void PositiveClickOnAnotherBlob_KeepsItBesideTheCentreBlob()
+    {
+        var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(36.5, 2.5, Positive: true)]);
+
+        Assert.Equal(104, mask.Area); // A (filled) and C
+        Assert.True(mask[37, 3]);
+        Assert.False(mask[25, 15]);
+    }
+
+    private static Mask Finish(Rect box, IReadOnlyList<Click> clicks)
+    {
+        var values = new float[Width * Height];
+        foreach (var blob in new[] { BlobA, BlobB, SpeckC })
+            Fill(values, blob, 0.9f);
+        Fill(values, HoleInA, 0.1f);
+        var window = new Rect(0, 0, Width, Height);
+        var prompt = new PreparedPrompt(0, box, window, clicks, []);
+        return MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height).Mask;
+    }
+
+    private static void Fill(float[] values, Rect r, float value)
+    {
+        for (var y = r.Y; y < r.Bottom; y++)
+            values.AsSpan((y * Width) + r.X, r.Width).Fill(value);
+    }
+}
