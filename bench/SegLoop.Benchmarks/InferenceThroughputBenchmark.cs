@@ -23,13 +23,15 @@ namespace SegLoop.Benchmarks;
 /// <summary>
 /// End-to-end pre-annotation (PNG images in a local folder store -> PreAnnotationRequested on the in-memory bus ->
 /// batched Inference -> PreAnnotationCompleted received) against the bare model run on the same crops in batches of
-/// the same size and as many at once, in the same process and run; for the project's test model (rembg preprocessing,
-/// 320 x 320) and for GrabCut. Both are measured warm (the service after warm-up passes until the JIT is quiet), in
+/// the same size and as many at once, in the same process and run; for the project's test models (rembg preprocessing,
+/// 320 x 320: the small saliency net, and u2netp's architecture with random weights, which costs what u2netp costs)
+/// and for GrabCut. Both are measured warm (the service after warm-up passes until the JIT is quiet), in
 /// rounds that alternate bare runs and an end-to-end pass; medians are compared.
 /// The bare model is the model as its convention defines it, called on the crops: for ONNX, rembg's predict (resize,
 /// normalise, run, rescale the output to the crop); that is the target's baseline. The network alone on tensors
 /// staged beforehand is timed too and its ratio printed, so the cost of the model's own preprocessing stays visible.
-/// Args: [--images N] (default 240) [--hidden H] (test model hidden channels, default 8) [--only onnx|grabcut]
+/// Args: [--images N] (default 240) [--hidden H] (test model hidden channels, default 8)
+/// [--only saliency|u2netp|onnx|grabcut] [--u2netp-prompts N] (default 32: u2netp's architecture costs ~20 GMAC a crop)
 /// [--coco] (coco-mini's JPEGs with every instance's box as a prompt, instead of the synthetic images).
 /// </summary>
 public sealed class InferenceThroughputBenchmark : IBenchmark
@@ -46,16 +48,14 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
     {
         var images = IntArg(args, "--images", 240);
         var hidden = IntArg(args, "--hidden", 8);
+        var u2netPrompts = IntArg(args, "--u2netp-prompts", 32);
         var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length ? args[o + 1] : null;
         var root = Path.Combine(Path.GetTempPath(), "segloop-bench-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             var store = new LocalFolderBlobStore(root);
             var registry = new ModelRegistry(store, TimeProvider.System);
-            var net = OnnxTestModels.SaliencyNet(hidden);
             var preprocessing = new OnnxPreprocessing { Mode = PreprocessingMode.Rembg, InputSize = 320 };
-            await registry.RegisterAsync("saliency", net.Onnx, preprocessing, cancellationToken: cancellationToken);
-            await registry.PromoteAsync("saliency", "v1", cancellationToken);
             List<PreAnnotationRequested> requests;
             if (args.Contains("--coco"))
             {
@@ -71,14 +71,29 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
             }
             Console.WriteLine("model                      e2e prompts/s  bare prompts/s  ratio  target  p50 ms  p90 ms  p99 ms  mean batch");
 
-            var rc = 0;
-            if (only is null or "onnx")
+            async Task<int> OnnxAsync(string label, string name, byte[] onnx, List<PreAnnotationRequested> subset)
             {
+                await registry.RegisterAsync(name, onnx, preprocessing, cancellationToken: cancellationToken);
+                await registry.PromoteAsync(name, "v1", cancellationToken);
                 // The session options the service would give this model (threads divided among the concurrent batches).
                 var sessionOptions = ModelCatalog.SessionOptions(new OnnxModelOptions(), new BatchingOptions().MaxConcurrentBatches);
-                using var model = OnnxModel.FromBytes(net.Onnx, sessionOptions, name: "saliency");
-                using var bare = new BareRuns(new OnnxBackend(model, preprocessing, "saliency", "v1"), store, requests, cancellationToken);
-                rc |= await EndToEndAsync($"saliency-net(hidden={hidden})", "saliency", root, store, requests, bare, cancellationToken);
+                using var model = OnnxModel.FromBytes(onnx, sessionOptions, name: name);
+                using var bare = new BareRuns(new OnnxBackend(model, preprocessing, name, "v1"), store, subset, cancellationToken);
+                return await EndToEndAsync(label, name, root, store, subset, bare, cancellationToken);
+            }
+
+            var rc = 0;
+            if (only is null or "onnx" or "saliency")
+            {
+                var net = OnnxTestModels.SaliencyNet(hidden);
+                rc |= await OnnxAsync($"saliency-net(hidden={hidden})", "saliency", net.Onnx, requests);
+            }
+            if (only is null or "onnx" or "u2netp")
+            {
+                // u2netp's architecture costs ~20 GMAC per crop: the first requests holding --u2netp-prompts prompts.
+                var subset = requests.TakeWhile((_, i) => requests.Take(i).Sum(r => r.Prompts.Count) < u2netPrompts).ToList();
+                Console.WriteLine($"  u2netp's architecture (random weights) on the first {subset.Count} images ({subset.Sum(r => r.Prompts.Count)} prompts):");
+                rc |= await OnnxAsync("u2netp-architecture", "u2netp", OnnxTestModels.U2NetP().Onnx, subset);
             }
             if (only is null or "grabcut")
             {
@@ -319,7 +334,9 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
                         crops.Add(backend.Prepare(image, prompt));
                 }
                 var groups = crops.GroupBy(c => c.GroupKey).Select(g => g.ToList()).ToList();
-                batches.AddRange(groups.SelectMany(g => g.Chunk(MaxBatch)));
+                // Batches of MaxBatch, smaller when there are too few crops to keep every concurrent batch busy.
+                var concurrency = new BatchingOptions().MaxConcurrentBatches;
+                batches.AddRange(groups.SelectMany(g => g.Chunk(Math.Clamp((g.Count + concurrency - 1) / concurrency, 1, MaxBatch))));
                 staged.AddRange(batches.Select(backend.Stage));
                 // Warm-up: one full pass of each (ONNX Runtime's arenas grow over the first runs).
                 Time(stagedBeforehand: false, cancellationToken);
