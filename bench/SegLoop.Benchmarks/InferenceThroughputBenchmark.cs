@@ -31,7 +31,7 @@ namespace SegLoop.Benchmarks;
 /// normalise, run, rescale the output to the crop); that is the target's baseline. The network alone on tensors
 /// staged beforehand is timed too and its ratio printed, so the cost of the model's own preprocessing stays visible.
 /// Args: [--images N] (default 240) [--hidden H] (test model hidden channels, default 8)
-/// [--only saliency|u2netp|onnx|grabcut] [--u2netp-prompts N] (default 32: u2netp's architecture costs ~20 GMAC a crop)
+/// [--only saliency|u2netp|onnx|grabcut] [--u2netp-prompts N] (default 16: u2netp's architecture costs ~20 GMAC and ~0.6 GB a crop in a batch)
 /// [--coco] (coco-mini's JPEGs with every instance's box as a prompt, instead of the synthetic images).
 /// </summary>
 public sealed class InferenceThroughputBenchmark : IBenchmark
@@ -48,7 +48,7 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
     {
         var images = IntArg(args, "--images", 240);
         var hidden = IntArg(args, "--hidden", 8);
-        var u2netPrompts = IntArg(args, "--u2netp-prompts", 32);
+        var u2netPrompts = IntArg(args, "--u2netp-prompts", 16);
         var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length ? args[o + 1] : null;
         var root = Path.Combine(Path.GetTempPath(), "segloop-bench-" + Guid.NewGuid().ToString("N")[..8]);
         try
