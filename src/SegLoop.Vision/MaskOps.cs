@@ -171,31 +171,42 @@ public static class MaskOps
         var component = new byte[data.Length];
         if (data[(y * width) + x] == 0)
             return new Mask(width, mask.Height, component);
-        // A flood from (x, y) over the foreground: only the component's pixels are visited (labelling every
-        // component of the mask costs a pass over all of it and a label per pixel).
-        var stack = System.Buffers.ArrayPool<int>.Shared.Rent(data.Length);
+        // A scanline flood from (x, y) over the foreground: only the component's pixels are visited, a row's run at a
+        // time (labelling every component of the mask costs a pass over all of it and a label per pixel). Each run
+        // is filled whole and pushes one seed per foreground run it touches in the rows above and below (8-connected:
+        // one column further on each side).
+        var height = mask.Height;
+        var stack = System.Buffers.ArrayPool<int>.Shared.Rent((2 * data.Length) + 2);
         try
         {
             var top = 0;
-            component[(y * width) + x] = 1;
             stack[top++] = (y * width) + x;
             while (top > 0)
             {
-                var i = stack[--top];
-                var px = i % width;
-                var py = i / width;
-                var x0 = Math.Max(px - 1, 0);
-                var x1 = Math.Min(px + 1, width - 1);
-                for (var ny = Math.Max(py - 1, 0); ny <= Math.Min(py + 1, mask.Height - 1); ny++)
+                var seed = stack[--top];
+                if (component[seed] != 0)
+                    continue;
+                var row = seed / width * width;
+                var left = seed;
+                while (left > row && data[left - 1] != 0)
+                    left--;
+                var right = seed;
+                while (right < row + width - 1 && data[right + 1] != 0)
+                    right++;
+                component.AsSpan(left, right - left + 1).Fill(1);
+                var from = Math.Max(left - row - 1, 0);
+                var to = Math.Min(right - row + 1, width - 1);
+                for (var neighbour = row - width; neighbour <= row + width; neighbour += 2 * width)
                 {
-                    for (var nx = x0; nx <= x1; nx++)
+                    if (neighbour < 0 || neighbour >= height * width)
+                        continue;
+                    for (var i = neighbour + from; i <= neighbour + to; i++)
                     {
-                        var n = (ny * width) + nx;
-                        if (data[n] != 0 && component[n] == 0)
-                        {
-                            component[n] = 1;
-                            stack[top++] = n;
-                        }
+                        if (data[i] == 0 || component[i] != 0)
+                            continue;
+                        stack[top++] = i;
+                        while (i < neighbour + to && data[i + 1] != 0)
+                            i++;
                     }
                 }
             }
