@@ -11,7 +11,8 @@ public sealed class Mask
     {
     }
 
-    private Mask(int width, int height, byte[] data)
+    /// <summary>Takes <paramref name="data"/> (0 or 1 per pixel, row-major) as it is: no copy, no check.</summary>
+    internal Mask(int width, int height, byte[] data)
     {
         Width = width;
         Height = height;

@@ -166,73 +166,46 @@ public static class MaskOps
         ArgumentNullException.ThrowIfNull(mask);
         if ((uint)x >= (uint)mask.Width || (uint)y >= (uint)mask.Height)
             throw new ArgumentOutOfRangeException(nameof(x), $"({x}, {y}) is outside the {mask.Width} x {mask.Height} mask");
-        var component = new byte[mask.Width * mask.Height];
-        if (mask[x, y])
-            Flood(mask.Data, 1, component, mask.Width, mask.Height, diagonal: true, [(y * mask.Width) + x]);
-        return Mask.Wrap(mask.Width, mask.Height, component);
-    }
-
-    /// <summary>Sets every background region that does not reach the image edge (4-connected) to foreground.</summary>
-    public static Mask FillHoles(Mask mask)
-    {
-        ArgumentNullException.ThrowIfNull(mask);
-        // One flood from the edge over the background; what it does not reach is foreground or a hole.
         var width = mask.Width;
-        var height = mask.Height;
         var data = mask.Data;
-        var edge = new List<int>((2 * width) + (2 * height));
-        for (var x = 0; x < width; x++)
-            edge.AddRange([x, ((height - 1) * width) + x]);
-        for (var y = 0; y < height; y++)
-            edge.AddRange([y * width, (y * width) + width - 1]);
-        edge.RemoveAll(i => mask.Data[i] != 0);
-        var outside = new byte[data.Length];
-        Flood(data, 0, outside, width, height, diagonal: false, edge);
-        for (var i = 0; i < outside.Length; i++)
-            outside[i] ^= 1;
-        return Mask.Wrap(width, height, outside);
-    }
-
-    /// <summary>
-    /// Marks in <paramref name="reached"/> every pixel equal to <paramref name="value"/> connected (4-, or with
-    /// <paramref name="diagonal"/> 8-) to the seeds, a row's run at a time: each run is filled whole and pushes one
-    /// seed per touching run in the rows above and below, so a pixel costs a comparison, not a stack entry.
-    /// </summary>
-    private static void Flood(ReadOnlySpan<byte> data, byte value, Span<byte> reached, int width, int height, bool diagonal, IEnumerable<int> seeds)
-    {
-        // Each run pushes at most one seed per run it touches above and below: fewer than two per pixel.
-        var stack = System.Buffers.ArrayPool<int>.Shared.Rent((2 * data.Length) + (2 * (width + height)) + 1);
+        var component = new byte[data.Length];
+        if (data[(y * width) + x] == 0)
+            return new Mask(width, mask.Height, component);
+        // A scanline flood from (x, y) over the foreground: only the component's pixels are visited, a row's run at a
+        // time (labelling every component of the mask costs a pass over all of it and a label per pixel). Each run
+        // is filled whole and pushes one seed per foreground run it touches in the rows above and below (8-connected:
+        // one column further on each side).
+        var height = mask.Height;
+        var stack = System.Buffers.ArrayPool<int>.Shared.Rent((2 * data.Length) + 2);
         try
         {
             var top = 0;
-            foreach (var seed in seeds)
-                stack[top++] = seed;
-            var reach = diagonal ? 1 : 0;
+            stack[top++] = (y * width) + x;
             while (top > 0)
             {
                 var seed = stack[--top];
-                if (reached[seed] != 0)
+                if (component[seed] != 0)
                     continue;
                 var row = seed / width * width;
                 var left = seed;
-                while (left > row && data[left - 1] == value)
+                while (left > row && data[left - 1] != 0)
                     left--;
                 var right = seed;
-                while (right < row + width - 1 && data[right + 1] == value)
+                while (right < row + width - 1 && data[right + 1] != 0)
                     right++;
-                reached.Slice(left, right - left + 1).Fill(1);
-                var from = Math.Max(left - row - reach, 0);
-                var to = Math.Min(right - row + reach, width - 1);
+                component.AsSpan(left, right - left + 1).Fill(1);
+                var from = Math.Max(left - row - 1, 0);
+                var to = Math.Min(right - row + 1, width - 1);
                 for (var neighbour = row - width; neighbour <= row + width; neighbour += 2 * width)
                 {
                     if (neighbour < 0 || neighbour >= height * width)
                         continue;
                     for (var i = neighbour + from; i <= neighbour + to; i++)
                     {
-                        if (data[i] != value || reached[i] != 0)
+                        if (data[i] == 0 || component[i] != 0)
                             continue;
                         stack[top++] = i;
-                        while (i < neighbour + to && data[i + 1] == value)
+                        while (i < neighbour + to && data[i + 1] != 0)
                             i++;
                     }
                 }
@@ -242,6 +215,63 @@ public static class MaskOps
         {
             System.Buffers.ArrayPool<int>.Shared.Return(stack);
         }
+        return new Mask(width, mask.Height, component);
+    }
+
+    /// <summary>Sets every background region that does not reach the image edge (4-connected) to foreground.</summary>
+    public static Mask FillHoles(Mask mask)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        // One flood from the edge over the background: 0 = background not reached (so far), 1 = foreground,
+        // 2 = background reached from the edge. Each pixel enters the stack at most once.
+        const byte Outside = 2;
+        var width = mask.Width;
+        var height = mask.Height;
+        var state = mask.ToArray();
+        var stack = System.Buffers.ArrayPool<int>.Shared.Rent(state.Length);
+        var top = 0;
+        void Reach(int i)
+        {
+            if (state[i] == 0)
+            {
+                state[i] = Outside;
+                stack[top++] = i;
+            }
+        }
+        try
+        {
+            for (var x = 0; x < width; x++)
+            {
+                Reach(x);
+                Reach(((height - 1) * width) + x);
+            }
+            for (var y = 0; y < height; y++)
+            {
+                Reach(y * width);
+                Reach((y * width) + width - 1);
+            }
+            var lastRow = (height - 1) * width;
+            while (top > 0)
+            {
+                var i = stack[--top];
+                var x = i % width;
+                if (x > 0)
+                    Reach(i - 1);
+                if (x < width - 1)
+                    Reach(i + 1);
+                if (i >= width)
+                    Reach(i - width);
+                if (i < lastRow)
+                    Reach(i + width);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(stack);
+        }
+        for (var i = 0; i < state.Length; i++)
+            state[i] = state[i] == Outside ? (byte)0 : (byte)1;
+        return Mask.Wrap(width, height, state);
     }
 
     private static Mask Morph(Mask mask, bool erode, int radius)
