@@ -11,8 +11,7 @@ public sealed class Mask
     {
     }
 
-    /// <summary>Takes <paramref name="data"/> (0 or 1 per pixel, row-major) as it is: no copy, no check.</summary>
-    internal Mask(int width, int height, byte[] data)
+    private Mask(int width, int height, byte[] data)
     {
         Width = width;
         Height = height;

@@ -170,7 +170,7 @@ public static class MaskOps
         var data = mask.Data;
         var component = new byte[data.Length];
         if (data[(y * width) + x] == 0)
-            return new Mask(width, mask.Height, component);
+            return Mask.Wrap(width, mask.Height, component);
         // A scanline flood from (x, y) over the foreground: only the component's pixels are visited, a row's run at a
         // time (labelling every component of the mask costs a pass over all of it and a label per pixel). Each run
         // is filled whole and pushes one seed per foreground run it touches in the rows above and below (8-connected:
@@ -215,7 +215,7 @@ public static class MaskOps
         {
             System.Buffers.ArrayPool<int>.Shared.Return(stack);
         }
-        return new Mask(width, mask.Height, component);
+        return Mask.Wrap(width, mask.Height, component);
     }
 
     /// <summary>Sets every background region that does not reach the image edge (4-connected) to foreground.</summary>
