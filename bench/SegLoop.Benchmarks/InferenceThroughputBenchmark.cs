@@ -92,8 +92,16 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
             }
             if (only is null or "onnx" or "u2netp")
             {
-                // u2netp's architecture costs ~20 GMAC per crop: the first requests holding --u2netp-prompts prompts.
-                var subset = requests.TakeWhile((_, i) => requests.Take(i).Sum(r => r.Prompts.Count) < u2netPrompts).ToList();
+                // u2netp's architecture costs ~20 GMAC and ~0.6 GB per crop in a batch: the first --u2netp-prompts
+                // prompts (the last request cut short), so the batches stay a few crops each.
+                var subset = new List<PreAnnotationRequested>();
+                foreach (var r in requests)
+                {
+                    var left = u2netPrompts - subset.Sum(q => q.Prompts.Count);
+                    if (left <= 0)
+                        break;
+                    subset.Add(r with { Prompts = r.Prompts.Take(left).ToList() });
+                }
                 Console.WriteLine($"  u2netp's architecture (random weights) on the first {subset.Count} images ({subset.Sum(r => r.Prompts.Count)} prompts):");
                 rc |= await OnnxAsync("u2netp-architecture", "u2netp", OnnxTestModels.U2NetP().Onnx, subset);
             }
