@@ -166,56 +166,10 @@ public static class MaskOps
         ArgumentNullException.ThrowIfNull(mask);
         if ((uint)x >= (uint)mask.Width || (uint)y >= (uint)mask.Height)
             throw new ArgumentOutOfRangeException(nameof(x), $"({x}, {y}) is outside the {mask.Width} x {mask.Height} mask");
-        var width = mask.Width;
-        var data = mask.Data;
-        var component = new byte[data.Length];
-        if (data[(y * width) + x] == 0)
-            return Mask.Wrap(width, mask.Height, component);
-        // A scanline flood from (x, y) over the foreground: only the component's pixels are visited, a row's run at a
-        // time (labelling every component of the mask costs a pass over all of it and a label per pixel). Each run
-        // is filled whole and pushes one seed per foreground run it touches in the rows above and below (8-connected:
-        // one column further on each side).
-        var height = mask.Height;
-        var stack = System.Buffers.ArrayPool<int>.Shared.Rent((2 * data.Length) + 2);
-        try
-        {
-            var top = 0;
-            stack[top++] = (y * width) + x;
-            while (top > 0)
-            {
-                var seed = stack[--top];
-                if (component[seed] != 0)
-                    continue;
-                var row = seed / width * width;
-                var left = seed;
-                while (left > row && data[left - 1] != 0)
-                    left--;
-                var right = seed;
-                while (right < row + width - 1 && data[right + 1] != 0)
-                    right++;
-                component.AsSpan(left, right - left + 1).Fill(1);
-                var from = Math.Max(left - row - 1, 0);
-                var to = Math.Min(right - row + 1, width - 1);
-                for (var neighbour = row - width; neighbour <= row + width; neighbour += 2 * width)
-                {
-                    if (neighbour < 0 || neighbour >= height * width)
-                        continue;
-                    for (var i = neighbour + from; i <= neighbour + to; i++)
-                    {
-                        if (data[i] == 0 || component[i] != 0)
-                            continue;
-                        stack[top++] = i;
-                        while (i < neighbour + to && data[i + 1] != 0)
-                            i++;
-                    }
-                }
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<int>.Shared.Return(stack);
-        }
-        return Mask.Wrap(width, mask.Height, component);
+        if (!mask[x, y])
+            return new Mask(mask.Width, mask.Height);
+        var labels = ConnectedComponents(mask);
+        return labels.MaskOf(labels.Labels.Span[(y * mask.Width) + x]);
     }
 
     /// <summary>Sets every background region that does not reach the image edge (4-connected) to foreground.</summary>

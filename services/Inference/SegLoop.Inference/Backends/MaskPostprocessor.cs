@@ -62,20 +62,11 @@ internal static class MaskPostprocessor
 
     private static Mask SelectComponents(Mask mask, PreparedPrompt prompt)
     {
-        var window = prompt.Window;
-        if (prompt.Clicks.Count == 0)
-        {
-            // The usual case, a box alone, whose centre is foreground: that pixel's component, by one flood.
-            var cx = (int)Math.Floor(prompt.Box.X + (prompt.Box.Width / 2.0) - window.X);
-            var cy = (int)Math.Floor(prompt.Box.Y + (prompt.Box.Height / 2.0) - window.Y);
-            if ((uint)cx < (uint)window.Width && (uint)cy < (uint)window.Height && mask[cx, cy])
-                return MaskOps.ComponentAt(mask, cx, cy);
-        }
-
         var labels = MaskOps.ConnectedComponents(mask);
         if (labels.Components.Count == 0)
             return mask;
         var labelMemory = labels.Labels;
+        var window = prompt.Window;
         int LabelAt(double x, double y)
         {
             var cx = (int)Math.Floor(x - window.X);
