@@ -9,8 +9,9 @@ namespace SegLoop.Inference.Batching;
 /// Gathers crops from many requests into batches per (model version, input size): a batch runs when it holds
 /// Inference:Batching:MaxBatch crops or its oldest crop has waited MaxWaitMs, with at most MaxConcurrentBatches
 /// running at once (while they run, new crops queue up and the next batches fill). Crops that are ready while several
-/// slots are free are shared among them, so every slot (each with its share of the cores) gets work. Each crop's result goes back
-/// through its own task; when a batch fails its crops are re-run one by one, so one bad crop fails only its request.
+/// slots are free are shared among them, so every slot (each with its share of the cores) gets work. Each crop's
+/// result goes back through its own task; when a batch fails its crops are re-run one by one, so one bad crop fails
+/// only its request.
 /// </summary>
 public sealed class Batcher : IAsyncDisposable
 {
