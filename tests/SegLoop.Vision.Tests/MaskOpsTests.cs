@@ -184,30 +184,6 @@ public sealed class MaskOpsTests
         }
     }
 
-    [Theory]
-    [InlineData(4, 0.45)]
-    [InlineData(5, 0.6)]
-    public void ComponentAt_RandomMasks_EqualsTheLabelOfThatPixel(int seed, double density)
-    {
-        // The flood from one pixel against OpenCV's 8-connected labelling of the whole mask, diagonal touches included.
-        var random = new Random(seed);
-        for (var round = 0; round < 30; round++)
-        {
-            var width = random.Next(1, 50);
-            var height = random.Next(1, 50);
-            var data = new byte[width * height];
-            for (var i = 0; i < data.Length; i++)
-                data[i] = random.NextDouble() < density ? (byte)1 : (byte)0;
-            var mask = Mask.FromBytes(width, height, data);
-            var labels = MaskOps.ConnectedComponents(mask).Labels.ToArray();
-            var (x, y) = (random.Next(width), random.Next(height));
-            var label = labels[(y * width) + x];
-            var expected = labels.Select(l => label != 0 && l == label ? (byte)1 : (byte)0).ToArray();
-
-            Assert.Equal(expected, MaskOps.ComponentAt(mask, x, y).Data.ToArray());
-        }
-    }
-
     [Fact]
     public void Mask_ToImageAndBack_RoundTrips()
     {
