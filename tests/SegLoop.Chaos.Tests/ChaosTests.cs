@@ -39,6 +39,7 @@ namespace SegLoop.Chaos.Tests;
 /// </para>
 /// </summary>
 [Trait("Category", "Chaos")]
+[Collection(SharedBrokerCollection.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private const string Customer = "chaos";

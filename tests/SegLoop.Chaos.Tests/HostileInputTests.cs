@@ -26,6 +26,7 @@ namespace SegLoop.Chaos.Tests;
 /// bounded; and no secret may appear in any worker log (the workers log at Debug here).
 /// </summary>
 [Trait("Category", "Chaos")]
+[Collection(SharedBrokerCollection.Name)]
 public sealed class HostileInputTests(ITestOutputHelper output)
 {
     private const string Customer = "hostile";
