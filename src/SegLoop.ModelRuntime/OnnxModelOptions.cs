@@ -33,6 +33,14 @@ public sealed class OnnxModelOptions
 
     /// <summary>Minimum severity ONNX Runtime itself logs (to stderr); fixed by the first model a process loads.</summary>
     public OnnxLogLevel LogLevel { get; set; } = OnnxLogLevel.Warning;
+
+    /// <summary>A copy of these settings with <see cref="IntraOpThreads"/> replaced (every other setting carried over).</summary>
+    public OnnxModelOptions WithIntraOpThreads(int threads)
+    {
+        var copy = (OnnxModelOptions)MemberwiseClone();
+        copy.IntraOpThreads = threads;
+        return copy;
+    }
 }
 
 /// <summary>GraphOptimizationLevel in onnxruntime_c_api.h.</summary>

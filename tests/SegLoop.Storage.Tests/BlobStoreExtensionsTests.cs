@@ -47,29 +47,4 @@ public sealed class BlobStoreExtensionsTests
 
         public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
-
-    /// <summary>Not seekable, and hands out at most 1,000 bytes per read, as a network body does.</summary>
-    private sealed class TrickleStream(byte[] bytes) : Stream
-    {
-        private int position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = Math.Min(Math.Min(count, 1000), bytes.Length - position);
-            bytes.AsSpan(position, n).CopyTo(buffer.AsSpan(offset));
-            position += n;
-            return n;
-        }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

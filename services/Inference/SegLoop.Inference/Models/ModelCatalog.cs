@@ -58,18 +58,9 @@ public sealed class ModelCatalog : IDisposable
     /// </summary>
     internal static OnnxModelOptions SessionOptions(OnnxModelOptions configured, int maxConcurrentBatches)
     {
-        if (configured.IntraOpThreads != 0)
-            return configured;
-        return new OnnxModelOptions
-        {
-            LibraryPath = configured.LibraryPath,
-            IntraOpThreads = Math.Max(1, Environment.ProcessorCount / Math.Max(1, maxConcurrentBatches)),
-            GraphOptimization = configured.GraphOptimization,
-            ExecutionProvider = configured.ExecutionProvider,
-            CudaDeviceId = configured.CudaDeviceId,
-            LogLevel = configured.LogLevel,
-            AllowSpinning = configured.AllowSpinning,
-        };
+        return configured.IntraOpThreads != 0
+            ? configured
+            : configured.WithIntraOpThreads(Math.Max(1, Environment.ProcessorCount / Math.Max(1, maxConcurrentBatches)));
     }
 
     /// <summary>Loads the promoted version and makes it current; requests already holding the old one finish on it.</summary>
