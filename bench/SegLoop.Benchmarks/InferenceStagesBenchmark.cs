@@ -25,8 +25,8 @@ public sealed class InferenceStagesBenchmark : IBenchmark
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var images = args.Contains("--images") ? int.Parse(args[Array.IndexOf(args, "--images") + 1], CultureInfo.InvariantCulture) : 240;
-        var hidden = args.Contains("--hidden") ? int.Parse(args[Array.IndexOf(args, "--hidden") + 1], CultureInfo.InvariantCulture) : 8;
+        var images = BenchArgs.Int(args, "--images", 240);
+        var hidden = BenchArgs.Int(args, "--hidden", 8, min: 0);
         var root = Path.Combine(Path.GetTempPath(), "segloop-stages-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {

@@ -48,10 +48,10 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var images = IntArg(args, "--images", 240);
-        var hidden = IntArg(args, "--hidden", 8);
-        var u2netPrompts = IntArg(args, "--u2netp-prompts", 16);
-        var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length ? args[o + 1] : null;
+        var images = BenchArgs.Int(args, "--images", 240);
+        var hidden = BenchArgs.Int(args, "--hidden", 8, min: 0);
+        var u2netPrompts = BenchArgs.Int(args, "--u2netp-prompts", 16);
+        var only = BenchArgs.Choice(args, "--only", "saliency", "u2netp", "onnx", "grabcut");
         var root = Path.Combine(Path.GetTempPath(), "segloop-bench-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
@@ -312,12 +312,6 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
 
     private static double Percentile(List<double> sorted, double q) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 
     /// <summary>
     /// The bare model on the same crops (cut beforehand), in batches of MaxBatch, as many at once as the service runs:

@@ -22,8 +22,8 @@ public sealed class ModelRuntimeBenchmark : IBenchmark
 
     public Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var hidden = IntArg(args, "--hidden", 0);
-        var seconds = IntArg(args, "--seconds", 3);
+        var hidden = BenchArgs.Int(args, "--hidden", 0, min: 0);
+        var seconds = BenchArgs.Int(args, "--seconds", 3);
         var net = OnnxTestModels.SaliencyNet(hidden);
         using var model = OnnxModel.FromBytes(net.Onnx, new OnnxModelOptions(), name: $"saliency-net(hidden={hidden})");
         Console.WriteLine($"ONNX Runtime {model.RuntimeVersion} on {model.ExecutionProvider}, {Environment.ProcessorCount} logical CPUs, " +
@@ -86,11 +86,5 @@ public sealed class ModelRuntimeBenchmark : IBenchmark
         values.Sort();
         var mid = values.Count / 2;
         return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-    }
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }

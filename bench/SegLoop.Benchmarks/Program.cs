@@ -27,6 +27,14 @@ var rc = 0;
 foreach (var b in selected)
 {
     Console.WriteLine($"== {b.Name}: {b.Description}");
-    rc |= await b.RunAsync(args[1..], cts.Token);
+    try
+    {
+        rc |= await b.RunAsync(args[1..], cts.Token);
+    }
+    catch (BenchArgumentException e)
+    {
+        Console.Error.WriteLine($"{b.Name}: {e.Message}");
+        return 2;
+    }
 }
 return rc;
