@@ -286,6 +286,13 @@ extern "C" {
 
 const char* sl_last_error(void) { return g_last_error.c_str(); }
 
+int sl_set_threads(int threads) {
+    return guard([&] {
+        require(threads >= 0, "threads must be 0 or more");
+        cv::setNumThreads(threads);
+    });
+}
+
 int sl_mat_create(int rows, int cols, int type, const uint8_t* data, size_t step, sl_mat** out) {
     return guard([&] {
         require(out != nullptr, "out is null");

@@ -40,6 +40,11 @@ typedef struct sl_contours sl_contours;
 
 SL_API const char* sl_last_error(void);
 
+/* threading */
+/* The number of threads OpenCV may split one call across (cv::setNumThreads); 0 runs every call on the caller's
+ * thread. Process-wide. */
+SL_API int sl_set_threads(int threads);
+
 /* mats */
 /* Creates a rows x cols mat of OpenCV type `type` (CV_8UC1 = 0, CV_8UC3 = 16, CV_32SC1 = 4, ...).
  * data == NULL gives zeros; otherwise rows lines of `step` bytes are copied. */

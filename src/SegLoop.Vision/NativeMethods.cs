@@ -15,7 +15,15 @@ internal static unsafe partial class NativeMethods
     internal const int CV_8UC3 = 16;
     internal const int CV_32SC1 = 4;
 
-    static NativeMethods() => NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
+    static NativeMethods()
+    {
+        NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
+        // Every OpenCV call runs on its caller's thread. The workers call OpenCV from many message handlers at once,
+        // on crop-sized images; OpenCV's own thread pool (TBB) would split each call across every core and spin
+        // between calls: connected components on a 13,000-pixel mask cost 221 us of CPU that way against 124 us on
+        // one thread (inference-stages' masks), and the spinning took cores from the model's runs.
+        NativeStatus.Check(sl_set_threads(0));
+    }
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
@@ -38,6 +46,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial byte* sl_last_error();
+
+    [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial int sl_set_threads(int threads);
 
     [LibraryImport(Library)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
