@@ -551,9 +551,34 @@ int sl_connected_components(const sl_mat* mask, int connectivity, sl_mat** label
         *stats = nullptr;
         *count = 0;
         require(connectivity == 4 || connectivity == 8, "connectivity must be 4 or 8");
-        cv::Mat bin = binary_of(mask);
-        cv::Mat label_mat, stats_mat, centroids;
-        const int n = cv::connectedComponentsWithStats(bin, label_mat, stats_mat, centroids, connectivity, CV_32S);
+        const cv::Mat& m = mat_of(mask, "mask");
+        require(m.type() == CV_8UC1, "mask must be single-channel 8-bit (CV_8UC1)");
+        cv::Mat label_mat;
+        const int n = cv::connectedComponents(m, label_mat, connectivity, CV_32S);  // any non-zero is foreground
+        // The stats in one plain pass: OpenCV's connectedComponentsWithStats takes 2.5 times as long as the labelling
+        // alone on crop-sized masks (132 against 52 us on 13,000 pixels), this pass adds about 25.
+        std::vector<int> left(n, INT32_MAX), top(n, INT32_MAX), right(n, -1), bottom(n, -1), area(n, 0);
+        for (int y = 0; y < label_mat.rows; ++y) {
+            const int* row = label_mat.ptr<int>(y);
+            for (int x = 0; x < label_mat.cols; ++x) {
+                const int l = row[x];
+                left[l] = std::min(left[l], x);
+                right[l] = std::max(right[l], x);
+                top[l] = std::min(top[l], y);
+                bottom[l] = std::max(bottom[l], y);
+                ++area[l];
+            }
+        }
+        cv::Mat stats_mat(n, 5, CV_32S, cv::Scalar(0));
+        for (int l = 0; l < n; ++l) {
+            if (area[l] == 0) continue;  // only the background of a full mask
+            int* s = stats_mat.ptr<int>(l);
+            s[0] = left[l];
+            s[1] = top[l];
+            s[2] = right[l] - left[l] + 1;
+            s[3] = bottom[l] - top[l] + 1;
+            s[4] = area[l];
+        }
         std::unique_ptr<sl_mat> l(wrap(std::move(label_mat)));
         std::unique_ptr<sl_mat> s(wrap(std::move(stats_mat)));
         *labels = l.release();

@@ -117,6 +117,37 @@ public sealed class MaskOpsTests
         Assert.Equal(0, four.Labels.Span[0]);
     }
 
+    [Theory]
+    [InlineData(4, 0.3)]
+    [InlineData(8, 0.5)]
+    [InlineData(8, 0.8)]
+    public void ConnectedComponents_RandomMasks_StatsDescribeTheLabelledPixels(int connectivity, double density)
+    {
+        var random = new Random(connectivity + (int)(density * 100));
+        for (var round = 0; round < 20; round++)
+        {
+            var width = random.Next(1, 60);
+            var height = random.Next(1, 60);
+            var data = new byte[width * height];
+            for (var i = 0; i < data.Length; i++)
+                data[i] = random.NextDouble() < density ? (byte)1 : (byte)0;
+
+            var result = MaskOps.ConnectedComponents(Mask.FromBytes(width, height, data), connectivity);
+
+            var labels = result.Labels.ToArray();
+            Assert.Equal(data.Select(v => v != 0), labels.Select(l => l != 0));
+            Assert.Equal(Enumerable.Range(1, result.Components.Count), result.Components.Select(c => c.Label));
+            foreach (var component in result.Components)
+            {
+                var pixels = Enumerable.Range(0, labels.Length).Where(i => labels[i] == component.Label).ToList();
+                var xs = pixels.Select(i => i % width).ToList();
+                var ys = pixels.Select(i => i / width).ToList();
+                Assert.Equal(pixels.Count, component.Area);
+                Assert.Equal(new Rect(xs.Min(), ys.Min(), xs.Max() - xs.Min() + 1, ys.Max() - ys.Min() + 1), component.Bounds);
+            }
+        }
+    }
+
     [Fact]
     public void LargestComponent_TwoBlobs_KeepsTheBigger()
     {
