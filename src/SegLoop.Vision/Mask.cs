@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace SegLoop.Vision;
 
 /// <summary>A binary mask: Width x Height bytes, row-major, 1 for foreground and 0 for background. Immutable.</summary>
@@ -38,7 +40,13 @@ public sealed class Mask
         if (values.Length != checked(width * height))
             throw new ArgumentException($"expected {width * height} bytes for a {width} x {height} mask, got {values.Length}", nameof(values));
         var data = new byte[values.Length];
-        for (var i = 0; i < values.Length; i++)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= values.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+                Vector.Min(new Vector<byte>(values[i..]), Vector<byte>.One).CopyTo(data.AsSpan(i));
+        }
+        for (; i < values.Length; i++)
             data[i] = values[i] != 0 ? (byte)1 : (byte)0;
         return new Mask(width, height, data);
     }

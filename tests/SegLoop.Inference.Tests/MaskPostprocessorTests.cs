@@ -17,6 +17,31 @@ public sealed class MaskPostprocessorTests
     private static readonly Rect BlobB = new(20, 10, 14, 14);
     private static readonly Rect SpeckC = new(36, 2, 2, 2);
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.1)]  // not a float: 0.1f is above it, so the comparison must not round the threshold down
+    [InlineData(0.7)]  // not a float: 0.7f is below it
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void Threshold_VectorisedRows_AgreeWithTheDoubleComparisonEverywhere(double threshold)
+    {
+        var random = new Random(5);
+        var near = (float)threshold;
+        // Values right at and beside the threshold, NaN, and random ones; odd lengths leave a scalar tail.
+        float[] special = [near, MathF.BitDecrement(near), MathF.BitIncrement(near), float.NaN, 0f, 1f];
+        foreach (var length in new[] { 0, 1, 7, 31, 32, 33, 100, 257 })
+        {
+            var values = Enumerable.Range(0, length)
+                .Select(i => i % 3 == 0 ? special[random.Next(special.Length)] : random.NextSingle())
+                .ToArray();
+            var target = new byte[length];
+
+            MaskPostprocessor.Threshold(values, target, MaskPostprocessor.SmallestFloatAtLeast(threshold));
+
+            Assert.Equal(values.Select(v => v >= threshold ? (byte)1 : (byte)0), target);
+        }
+    }
+
     [Fact]
     public void BoxAlone_CentreOnABlob_KeepsThatBlobWithItsHoleFilled()
     {

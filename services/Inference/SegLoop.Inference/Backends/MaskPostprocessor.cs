@@ -1,3 +1,4 @@
+using System.Numerics;
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
 
@@ -27,13 +28,11 @@ internal static class MaskPostprocessor
         var insideY0 = Math.Max(0, -window.Y);
         var insideX1 = Math.Min(window.Width, imageWidth - window.X);
         var insideY1 = Math.Min(window.Height, imageHeight - window.Y);
+        var floatThreshold = SmallestFloatAtLeast(threshold);
         for (var y = insideY0; y < insideY1; y++)
         {
             var row = (y * window.Width) + insideX0;
-            var source = values.AsSpan(row, insideX1 - insideX0);
-            var target = cropMask.AsSpan(row, insideX1 - insideX0);
-            for (var x = 0; x < source.Length; x++)
-                target[x] = source[x] >= threshold ? (byte)1 : (byte)0;
+            Threshold(values.AsSpan(row, insideX1 - insideX0), cropMask.AsSpan(row, insideX1 - insideX0), floatThreshold);
         }
 
         var kept = SelectComponents(Mask.FromBytes(window.Width, window.Height, cropMask), prompt);
@@ -47,17 +46,46 @@ internal static class MaskPostprocessor
         var data = filled.Data;
         for (var y = 0; y < height; y++)
         {
-            var source = ((y + insideY0) * window.Width) + insideX0;
-            for (var x = 0; x < width; x++)
+            var source = data.Slice(((y + insideY0) * window.Width) + insideX0, width);
+            var rowValues = values.AsSpan(((y + insideY0) * window.Width) + insideX0, width);
+            source.CopyTo(inside.AsSpan(y * width, width));
+            // Without a branch: the masks' edges are ragged, so a branch per pixel is mispredicted often.
+            for (var x = 0; x < source.Length; x++)
             {
-                if (data[source + x] == 0)
-                    continue;
-                inside[(y * width) + x] = 1;
-                sum += values[source + x];
-                count++;
+                sum += rowValues[x] * source[x];
+                count += source[x];
             }
         }
         return new PlacedMask(window.X + insideX0, window.Y + insideY0, width, height, inside, imageWidth, imageHeight, count == 0 ? 0 : sum / count);
+    }
+
+    /// <summary>The smallest float at or above <paramref name="threshold"/>: for every float p, p >= it exactly when (double)p >= threshold.</summary>
+    internal static float SmallestFloatAtLeast(double threshold)
+    {
+        var rounded = (float)threshold;
+        return rounded < threshold ? MathF.BitIncrement(rounded) : rounded;
+    }
+
+    /// <summary>target[i] = source[i] >= threshold ? 1 : 0, a vector at a time.</summary>
+    internal static void Threshold(ReadOnlySpan<float> source, Span<byte> target, float threshold)
+    {
+        if (target.Length < source.Length)
+            throw new ArgumentException("target is shorter than source", nameof(target));
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var limit = new Vector<float>(threshold);
+            var n = Vector<float>.Count;
+            for (; i <= source.Length - (4 * n); i += 4 * n)
+            {
+                // Comparisons give -1 or 0 per lane; narrowing keeps the value, negating makes it 1 or 0.
+                var low = Vector.Narrow(Vector.GreaterThanOrEqual(new Vector<float>(source[i..]), limit), Vector.GreaterThanOrEqual(new Vector<float>(source[(i + n)..]), limit));
+                var high = Vector.Narrow(Vector.GreaterThanOrEqual(new Vector<float>(source[(i + (2 * n))..]), limit), Vector.GreaterThanOrEqual(new Vector<float>(source[(i + (3 * n))..]), limit));
+                Vector.AsVectorByte(-Vector.Narrow(low, high)).CopyTo(target[i..]);
+            }
+        }
+        for (; i < source.Length; i++)
+            target[i] = source[i] >= threshold ? (byte)1 : (byte)0;
     }
 
     private static Mask SelectComponents(Mask mask, PreparedPrompt prompt)
@@ -129,33 +157,44 @@ internal sealed record PlacedMask(int X, int Y, int Width, int Height, byte[] Da
     /// <summary>The image mask's COCO RLE (column-major runs, as <see cref="RleMask.Encode"/> of <see cref="ToImageMask"/>).</summary>
     public RleMask ToRle()
     {
+        // Column by column (COCO's order), a run ends where the value changes; the image around the placed part is
+        // background. counts[0] is the leading background run (0 when the first pixel is set).
         var counts = new List<long>();
-        var previous = false;
-        long run = 0;
-        void Step(bool set, long pixels)
-        {
-            if (pixels == 0)
-                return;
-            if (set != previous)
-            {
-                counts.Add(run);
-                run = 0;
-                previous = set;
-            }
-            run += pixels;
-        }
-
-        Step(false, (long)X * ImageHeight);
+        var current = (byte)0;
+        var run = (long)X * ImageHeight;
+        var below = ImageHeight - Y - Height;
         for (var x = 0; x < Width; x++)
         {
-            Step(false, Y);
-            for (var y = 0; y < Height; y++)
-                Step(Data[(y * Width) + x] != 0, 1);
-            Step(false, ImageHeight - Y - Height);
+            AddBackground(counts, ref current, ref run, Y);
+            for (var i = x; i < Data.Length; i += Width)
+            {
+                var value = Data[i];
+                if (value != current)
+                {
+                    counts.Add(run);
+                    run = 0;
+                    current = value;
+                }
+                run++;
+            }
+            AddBackground(counts, ref current, ref run, below);
         }
-        Step(false, (long)(ImageWidth - X - Width) * ImageHeight);
+        AddBackground(counts, ref current, ref run, (long)(ImageWidth - X - Width) * ImageHeight);
         counts.Add(run);
         return RleMask.FromUncompressedCounts(ImageHeight, ImageWidth, counts);
+    }
+
+    private static void AddBackground(List<long> counts, ref byte current, ref long run, long pixels)
+    {
+        if (pixels == 0)
+            return;
+        if (current != 0)
+        {
+            counts.Add(run);
+            run = 0;
+            current = 0;
+        }
+        run += pixels;
     }
 
     /// <summary>The image mask's polygons (findContours), traced on the placed part with a one-pixel empty margin and moved into image coordinates.</summary>
