@@ -22,7 +22,7 @@ namespace SegLoop.Benchmarks;
 
 /// <summary>
 /// End-to-end pre-annotation (PNG images in a local folder store -> PreAnnotationRequested on the in-memory bus ->
-/// batched Inference -> PreAnnotationCompleted received) against the bare model run on the same crops in batches of
+/// batched Inference -> PreAnnotationCompleted published) against the bare model run on the same crops in batches of
 /// the same size and as many at once, in the same process and run; for the project's test models (rembg preprocessing,
 /// 320 x 320: the small saliency net, and u2netp's architecture with random weights, which costs what u2netp costs)
 /// and for GrabCut. Both are measured warm (the service after warm-up passes until the JIT is quiet), in
@@ -192,19 +192,18 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
         });
         builder.AddSegLoopDefaults("inference-bench");
         builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton<Arrivals>();
         builder.Services.AddInference(builder.Configuration);
-        builder.AddSegLoopBus(bus =>
-        {
-            bus.AddInferenceConsumers();
-            bus.AddConsumer<ArrivalConsumer>();
-            bus.AddConsumer<FailureConsumer>();
-        });
+        builder.AddSegLoopBus(bus => bus.AddInferenceConsumers());
         using var host = builder.Build();
+        // The end point is the answer's publication, as in a deployed worker: it serialises and publishes its answers
+        // and never reads them back. Consuming them here would add a subscriber's work (deserialising a ~10 KB
+        // completion per request) to the service's.
+        var arrivals = new Arrivals();
+        var busControl = host.Services.GetRequiredService<IBusControl>();
+        using var observer = busControl.ConnectPublishObserver(arrivals);
         await host.StartAsync(cancellationToken);
-        await host.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        await busControl.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
         var publish = host.Services.GetRequiredService<IPublishEndpoint>();
-        var arrivals = host.Services.GetRequiredService<Arrivals>();
 
         // Warm-up, not timed: passes over every request (model load, pools, arenas, and the JIT: MassTransit and the
         // service bring thousands of methods that tiered compilation recompiles in the background for seconds) until a
@@ -375,7 +374,8 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
         }
     }
 
-    internal sealed class Arrivals
+    /// <summary>Answers as they are published: completions by request id with the time, failures counted (and printed).</summary>
+    private sealed class Arrivals : IPublishObserver
     {
         public ConcurrentDictionary<string, long> Sent { get; private set; } = new();
         public ConcurrentDictionary<string, long> Received { get; private set; } = new();
@@ -393,24 +393,27 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
             while (Received.Count + Volatile.Read(ref Failures) < count)
                 await Task.Delay(2, cancellationToken);
         }
-    }
 
-    internal sealed class ArrivalConsumer(Arrivals arrivals) : IConsumer<PreAnnotationCompleted>
-    {
-        public Task Consume(ConsumeContext<PreAnnotationCompleted> context)
+        public Task PostPublish<T>(PublishContext<T> context)
+            where T : class
         {
-            arrivals.Received[context.Message.RequestId] = Stopwatch.GetTimestamp();
+            switch (context.Message)
+            {
+                case PreAnnotationCompleted completed:
+                    Received[completed.RequestId] = Stopwatch.GetTimestamp();
+                    break;
+                case PreAnnotationFailed failed:
+                    Console.Error.WriteLine($"{failed.RequestId}: {failed.Code} {failed.Reason}");
+                    Interlocked.Increment(ref Failures);
+                    break;
+            }
             return Task.CompletedTask;
         }
-    }
 
-    internal sealed class FailureConsumer(Arrivals arrivals) : IConsumer<PreAnnotationFailed>
-    {
-        public Task Consume(ConsumeContext<PreAnnotationFailed> context)
-        {
-            Console.Error.WriteLine($"{context.Message.RequestId}: {context.Message.Code} {context.Message.Reason}");
-            Interlocked.Increment(ref arrivals.Failures);
-            return Task.CompletedTask;
-        }
+        public Task PrePublish<T>(PublishContext<T> context)
+            where T : class => Task.CompletedTask;
+
+        public Task PublishFault<T>(PublishContext<T> context, Exception exception)
+            where T : class => Task.CompletedTask;
     }
 }
