@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -13,6 +14,56 @@ public static class BlobStoreExtensions
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(bytes.ToArray(), writable: false);
         await store.PutAsync(key, stream, contentType, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The blob's bytes in a pooled array, for bytes used briefly (an image decoded once): a worker reading an image
+    /// per message would otherwise put one large-object-heap array per message on the GC (images over 85,000 bytes
+    /// go there, and only full collections reclaim it). Dispose the result to return the array.
+    /// </summary>
+    public static async Task<RentedBytes> RentBytesAsync(this IBlobStore store, string key, CancellationToken cancellationToken = default)
+    {
+        var pool = ArrayPool<byte>.Shared;
+        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (stream.CanSeek)
+        {
+            var length = checked((int)(stream.Length - stream.Position));
+            var array = pool.Rent(length);
+            try
+            {
+                await stream.ReadExactlyAsync(array.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                return new RentedBytes(array, length);
+            }
+            catch
+            {
+                pool.Return(array);
+                throw;
+            }
+        }
+        var buffer = pool.Rent(81920);
+        var filled = 0;
+        try
+        {
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    var bigger = pool.Rent(checked(buffer.Length * 2));
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    pool.Return(buffer);
+                    buffer = bigger;
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                    return new RentedBytes(buffer, filled);
+                filled += read;
+            }
+        }
+        catch
+        {
+            pool.Return(buffer);
+            throw;
+        }
     }
 
     public static async Task<byte[]> GetBytesAsync(this IBlobStore store, string key, CancellationToken cancellationToken = default)

@@ -1,6 +1,6 @@
 namespace SegLoop.Storage.Tests;
 
-/// <summary>GetBytesAsync reads seekable blobs (files) into one exact array and others by copying; PutBytesAsync stores the slice it is given.</summary>
+/// <summary>GetBytesAsync reads seekable blobs (files) into one exact array and others by copying; RentBytesAsync reads into pooled arrays; PutBytesAsync stores the slice it is given.</summary>
 public sealed class BlobStoreExtensionsTests
 {
     private static readonly byte[] Payload = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7)).ToArray();
@@ -18,6 +18,42 @@ public sealed class BlobStoreExtensionsTests
         var stream = new MemoryStream(Payload) { Position = 1000 };
         var store = new OneStreamStore(stream);
         Assert.Equal(Payload[1000..], await store.GetBytesAsync("k"));
+    }
+
+    [Fact]
+    public async Task RentBytesAsync_NonSeekableStreamLongerThanTheFirstBuffer_ReadsEverything()
+    {
+        var store = new OneStreamStore(new TrickleStream(Payload));
+        using var rented = await store.RentBytesAsync("k");
+        Assert.Equal(Payload, rented.Span.ToArray());
+    }
+
+    [Fact]
+    public async Task RentBytesAsync_SeekableStream_ReadsFromItsPositionToTheEnd()
+    {
+        var store = new OneStreamStore(new MemoryStream(Payload) { Position = 1000 });
+        using var rented = await store.RentBytesAsync("k");
+        Assert.Equal(Payload[1000..], rented.Memory.ToArray());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RentBytesAsync_EmptyBlob_IsEmpty(bool seekable)
+    {
+        var store = new OneStreamStore(seekable ? new MemoryStream() : new TrickleStream([]));
+        using var rented = await store.RentBytesAsync("k");
+        Assert.Equal(0, rented.Length);
+    }
+
+    [Fact]
+    public async Task RentBytesAsync_Disposed_RefusesToHandOutTheReturnedArray()
+    {
+        var store = new OneStreamStore(new MemoryStream(Payload));
+        var rented = await store.RentBytesAsync("k");
+        rented.Dispose();
+        rented.Dispose(); // twice is harmless
+        Assert.Throws<ObjectDisposedException>(() => rented.Span.Length);
     }
 
     [Fact]

@@ -90,10 +90,10 @@ public sealed partial class PreAnnotationService
         if (lease is null)
             return Fail(FailureCodes.UnknownModel, $"model '{modelName}' is not in the registry or has no promoted version (register and promote it, or use 'grabcut')");
 
-        byte[] bytes;
+        RentedBytes bytes;
         try
         {
-            bytes = await store.GetBytesAsync(request.ImageKey, cancellationToken).ConfigureAwait(false);
+            bytes = await store.RentBytesAsync(request.ImageKey, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobNotFoundException)
         {
@@ -105,13 +105,16 @@ public sealed partial class PreAnnotationService
         }
 
         Image image;
-        try
+        using (bytes)
         {
-            image = ImageCodec.Decode(bytes, new DecodeOptions { MaxPixels = options.MaxImagePixels });
-        }
-        catch (ImageDecodeException e)
-        {
-            return Fail(FailureCodes.UnreadableImage, $"image '{request.ImageKey}' cannot be decoded: {e.Message}");
+            try
+            {
+                image = ImageCodec.Decode(bytes.Span, new DecodeOptions { MaxPixels = options.MaxImagePixels });
+            }
+            catch (ImageDecodeException e)
+            {
+                return Fail(FailureCodes.UnreadableImage, $"image '{request.ImageKey}' cannot be decoded: {e.Message}");
+            }
         }
 
         var backend = lease.Backend;
