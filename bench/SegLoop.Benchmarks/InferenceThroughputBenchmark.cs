@@ -246,6 +246,8 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
         var latencies = new List<double>();
         var cpuAll = TimeSpan.Zero;
         long allocatedAll = 0;
+        var collections = new int[3];
+        var gcPause = TimeSpan.Zero;
         var jit = TimeSpan.Zero;
         var failures = 0;
         for (var round = 0; round < Rounds; round++)
@@ -255,6 +257,8 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
             arrivals.Reset();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var gc0 = GC.GetTotalAllocatedBytes();
+            var collections0 = Enumerable.Range(0, 3).Select(GC.CollectionCount).ToArray();
+            var pause0 = GC.GetTotalPauseDuration();
             var jit0 = System.Runtime.JitInfo.GetCompilationTime();
             var watch = Stopwatch.StartNew();
             foreach (var r in requests)
@@ -269,6 +273,9 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
             var spent = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             cpuAll += spent;
             allocatedAll += GC.GetTotalAllocatedBytes() - gc0;
+            for (var g = 0; g < 3; g++)
+                collections[g] += GC.CollectionCount(g) - collections0[g];
+            gcPause += GC.GetTotalPauseDuration() - pause0;
             jit += System.Runtime.JitInfo.GetCompilationTime() - jit0;
             latencies.AddRange(arrivals.Received.Select(kv => Stopwatch.GetElapsedTime(arrivals.Sent[kv.Key], kv.Value).TotalMilliseconds));
             var promptCount = requests.Sum(q => q.Prompts.Count);
@@ -291,7 +298,8 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
         var network = Median(rounds.Select(r => r.Network));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {Rounds} rounds, ratio per round {string.Join(" ", rounds.Select(r => (r.E2e / r.Bare).ToString("F2", CultureInfo.InvariantCulture)))}; " +
-            $"CPU per prompt: e2e {e2eCpu:F2} core-ms, bare {bareCpu:F2}; allocated {allocatedAll / prompts / 1024:F0} KiB/prompt"));
+            $"CPU per prompt: e2e {e2eCpu:F2} core-ms, bare {bareCpu:F2}; allocated {allocatedAll / prompts / 1024:F0} KiB/prompt " +
+            $"(collections of generation 0/1/2: {collections[0]}/{collections[1]}/{collections[2]}, paused {gcPause.TotalMilliseconds:F0} ms)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  the network alone on tensors staged beforehand: {network:F1} prompts/s ({Median(rounds.Select(r => r.NetworkCpu)):F2} core-ms per prompt), " +
             $"end to end {e2e / network:F2} of it (per round {string.Join(" ", rounds.Select(r => (r.E2e / r.Network).ToString("F2", CultureInfo.InvariantCulture)))})"));
