@@ -51,11 +51,14 @@ public sealed class InferenceStagesBenchmark : IBenchmark
                     foreach (var request in chunk)
                     {
                         var t = Stopwatch.GetTimestamp();
-                        var bytes = await store.GetBytesAsync(request.ImageKey, cancellationToken);
-                        Add("1 read image from storage", t);
-                        t = Stopwatch.GetTimestamp();
-                        var image = ImageCodec.Decode(bytes);
-                        Add("2 decode", t);
+                        Image image;
+                        using (var bytes = await store.RentBytesAsync(request.ImageKey, cancellationToken))
+                        {
+                            Add("1 read image from storage", t);
+                            t = Stopwatch.GetTimestamp();
+                            image = ImageCodec.Decode(bytes.Span);
+                            Add("2 decode", t);
+                        }
                         t = Stopwatch.GetTimestamp();
                         var prepared = PromptGeometry.PrepareAll(request.Prompts, image.Width, image.Height, PromptGeometry.DefaultPadding);
                         Add("3 prompt geometry", t);
