@@ -123,15 +123,8 @@ public sealed class MaskOpsTests
     [InlineData(8, 0.8)]
     public void ConnectedComponents_RandomMasks_StatsDescribeTheLabelledPixels(int connectivity, double density)
     {
-        var random = new Random(connectivity + (int)(density * 100));
-        for (var round = 0; round < 20; round++)
+        foreach (var (width, height, data) in RandomMasks(seed: connectivity + (int)(density * 100), density))
         {
-            var width = random.Next(1, 60);
-            var height = random.Next(1, 60);
-            var data = new byte[width * height];
-            for (var i = 0; i < data.Length; i++)
-                data[i] = random.NextDouble() < density ? (byte)1 : (byte)0;
-
             var result = MaskOps.ConnectedComponents(Mask.FromBytes(width, height, data), connectivity);
 
             var labels = result.Labels.ToArray();
@@ -196,14 +189,8 @@ public sealed class MaskOpsTests
     {
         // The definition, computed another way: label the background's 4-connected components; those whose bounds
         // stay off every edge are holes.
-        var random = new Random(seed);
-        for (var round = 0; round < 20; round++)
+        foreach (var (width, height, data) in RandomMasks(seed, density))
         {
-            var width = random.Next(1, 60);
-            var height = random.Next(1, 60);
-            var data = new byte[width * height];
-            for (var i = 0; i < data.Length; i++)
-                data[i] = random.NextDouble() < density ? (byte)1 : (byte)0;
             var mask = Mask.FromBytes(width, height, data);
             var background = MaskOps.ConnectedComponents(Mask.FromBytes(width, height, data.Select(v => (byte)(v ^ 1)).ToArray()), connectivity: 4);
             var holes = background.Components.Where(c => c.Bounds.X > 0 && c.Bounds.Y > 0 && c.Bounds.Right < width && c.Bounds.Bottom < height)
@@ -223,6 +210,21 @@ public sealed class MaskOpsTests
 
         Assert.Equal(255, image.Pixels[(1 * 7) + 1]);
         Assert.Equal(mask.Data.ToArray(), Mask.FromImage(image).Data.ToArray());
+    }
+
+    /// <summary>Twenty masks of 1-59 x 1-59 pixels, each pixel set with probability <paramref name="density"/>.</summary>
+    private static IEnumerable<(int Width, int Height, byte[] Data)> RandomMasks(int seed, double density)
+    {
+        var random = new Random(seed);
+        for (var round = 0; round < 20; round++)
+        {
+            var width = random.Next(1, 60);
+            var height = random.Next(1, 60);
+            var data = new byte[width * height];
+            for (var i = 0; i < data.Length; i++)
+                data[i] = random.NextDouble() < density ? (byte)1 : (byte)0;
+            yield return (width, height, data);
+        }
     }
 
     internal static Mask Disk(int width, int height, int cx, int cy, int radius)
