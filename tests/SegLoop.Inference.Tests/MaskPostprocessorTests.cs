@@ -81,6 +81,23 @@ public sealed class MaskPostprocessorTests
         Assert.False(mask[25, 15]);
     }
 
+    [Fact]
+    public void Score_NaNOutsideTheMask_IsTheMeanInsideIt()
+    {
+        // A broken model's NaN where nothing is kept must not reach the score (nor, as NaN, the JSON).
+        var values = new float[Width * Height];
+        values.AsSpan().Fill(float.NaN);
+        Fill(values, BlobB, 0.9f);
+        Fill(values, new Rect(BlobB.X, BlobB.Y, 7, 14), 0.7f);
+        var window = new Rect(0, 0, Width, Height);
+        var prompt = new PreparedPrompt(0, BlobB, window, [], []);
+
+        var result = MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height);
+
+        Assert.Equal(196, result.Mask.Area);
+        Assert.Equal(0.8, result.Score, precision: 6);
+    }
+
     private static Mask Finish(Rect box, IReadOnlyList<Click> clicks)
     {
         var values = new float[Width * Height];

@@ -49,10 +49,10 @@ internal static class MaskPostprocessor
             var source = data.Slice(((y + insideY0) * window.Width) + insideX0, width);
             var rowValues = values.AsSpan(((y + insideY0) * window.Width) + insideX0, width);
             source.CopyTo(inside.AsSpan(y * width, width));
-            // Without a branch: the masks' edges are ragged, so a branch per pixel is mispredicted often.
             for (var x = 0; x < source.Length; x++)
             {
-                sum += rowValues[x] * source[x];
+                // A select, not value x mask: a NaN from a broken model outside the mask must not reach the score.
+                sum += source[x] != 0 ? rowValues[x] : 0;
                 count += source[x];
             }
         }
