@@ -6,13 +6,17 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <chrono>
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <jerror.h>
@@ -290,6 +294,22 @@ int sl_set_threads(int threads) {
     return guard([&] {
         require(threads >= 0, "threads must be 0 or more");
         cv::setNumThreads(threads);
+    });
+}
+
+int sl_parallel_for_threads(int* threads) {
+    return guard([&] {
+        require(threads != nullptr, "out is null");
+        // cv::getNumThreads() cannot tell: with Debian's TBB backend it reports the pool's size after
+        // setNumThreads(0), though parallel_for_ then runs every stripe on the caller. So run one and look.
+        std::mutex lock;
+        std::set<std::thread::id> seen;
+        cv::parallel_for_(cv::Range(0, 64), [&](const cv::Range&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            std::lock_guard<std::mutex> guard(lock);
+            seen.insert(std::this_thread::get_id());
+        }, 64);
+        *threads = int(seen.size());
     });
 }
 

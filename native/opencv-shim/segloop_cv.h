@@ -44,6 +44,8 @@ SL_API const char* sl_last_error(void);
 /* The number of threads OpenCV may split one call across (cv::setNumThreads); 0 runs every call on the caller's
  * thread. Process-wide. */
 SL_API int sl_set_threads(int threads);
+/* How many threads one cv::parallel_for_ of 64 one-millisecond stripes ran on: 1 after sl_set_threads(0). */
+SL_API int sl_parallel_for_threads(int* threads);
 
 /* mats */
 /* Creates a rows x cols mat of OpenCV type `type` (CV_8UC1 = 0, CV_8UC3 = 16, CV_32SC1 = 4, ...).

@@ -15,15 +15,9 @@ internal static unsafe partial class NativeMethods
     internal const int CV_8UC3 = 16;
     internal const int CV_32SC1 = 4;
 
-    static NativeMethods()
-    {
-        NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
-        // Every OpenCV call runs on its caller's thread. The workers call OpenCV from many message handlers at once,
-        // on crop-sized images; OpenCV's own thread pool (TBB) would split each call across every core and spin
-        // between calls: connected components on a 13,000-pixel mask cost 221 us of CPU that way against 124 us on
-        // one thread (inference-stages' masks), and the spinning took cores from the model's runs.
-        NativeStatus.Check(sl_set_threads(0));
-    }
+    private static int threadsSet;
+
+    static NativeMethods() => NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
@@ -36,11 +30,31 @@ internal static unsafe partial class NativeMethods
         foreach (var candidate in candidates)
         {
             if (File.Exists(candidate))
-                return NativeLibrary.Load(candidate);
+                return RunOnCallersThread(NativeLibrary.Load(candidate));
         }
         throw new DllNotFoundException(
             $"The OpenCV shim {FileName} was not found (looked in: {string.Join(", ", candidates)}). " +
             $"Run ./scripts/setup.sh to build it, or set {NativeDirVariable} to the folder that holds it.");
+    }
+
+    /// <summary>
+    /// Once the shim is loaded, every OpenCV call runs on its caller's thread. The workers call OpenCV from many
+    /// message handlers at once, on crop-sized images; OpenCV's own thread pool (TBB) would split each call across
+    /// every core and spin between calls: connected components on a 13,000-pixel mask cost 221 us of CPU that way
+    /// against 124 us on one thread (inference-stages' masks), and the spinning took cores from the model's runs.
+    /// Done here, not in the static constructor, so a missing shim stays the DllNotFoundException that says how to
+    /// build it.
+    /// </summary>
+    private static IntPtr RunOnCallersThread(IntPtr library)
+    {
+        if (Volatile.Read(ref threadsSet) == 0)
+        {
+            var setThreads = (delegate* unmanaged[Cdecl]<int, int>)NativeLibrary.GetExport(library, "sl_set_threads");
+            if (setThreads(0) != 0)
+                throw new VisionException(-6, "the OpenCV shim could not set OpenCV's thread count");
+            Volatile.Write(ref threadsSet, 1);
+        }
+        return library;
     }
 
     [LibraryImport(Library)]
@@ -49,7 +63,7 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial int sl_set_threads(int threads);
+    internal static partial int sl_parallel_for_threads(out int threads);
 
     [LibraryImport(Library)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
