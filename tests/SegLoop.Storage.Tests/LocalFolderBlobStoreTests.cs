@@ -46,7 +46,7 @@ public sealed class LocalFolderBlobStoreTests : IDisposable
     {
         await _store.PutBytesAsync("k/doc", "old"u8.ToArray());
 
-        await Assert.ThrowsAsync<IOException>(() => _store.PutAsync("k/doc", new FailingStream()));
+        await Assert.ThrowsAsync<IOException>(() => _store.PutAsync("k/doc", new TrickleStream(new byte[100_000], failAfter: 65_537)));
 
         Assert.Equal("old", Encoding.UTF8.GetString(await _store.GetBytesAsync("k/doc")));
         Assert.Equal(["doc"], Directory.GetFiles(Path.Combine(_store.Root, "k")).Select(Path.GetFileName));
@@ -166,26 +166,5 @@ public sealed class LocalFolderBlobStoreTests : IDisposable
         await foreach (var item in items)
             list.Add(item);
         return list;
-    }
-
-    private sealed class FailingStream : Stream
-    {
-        private int _reads;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_reads++ > 0)
-                throw new IOException("source broke midway");
-            buffer.AsSpan(offset, count).Fill((byte)'n');
-            return count;
-        }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
