@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime;
 using SegLoop.Benchmarks;
 
 var benchmarks = Assembly.GetExecutingAssembly().GetTypes()
@@ -23,6 +24,7 @@ if (selected.Count == 0)
     Console.Error.WriteLine($"no benchmark named '{args[0]}'");
     return 2;
 }
+Console.WriteLine($".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC, {Environment.ProcessorCount} logical CPUs");
 var rc = 0;
 foreach (var b in selected)
 {
