@@ -182,7 +182,7 @@ public sealed partial class PreAnnotationService
         var bbox = rle.Bbox;
         var polygons = mask.FindPolygons()
             .SelectMany(p => p.Holes.Prepend(p.Outer))
-            .Select(IReadOnlyList<double> (ring) => ring.SelectMany(pt => new double[] { pt.X, pt.Y }).ToList())
+            .Select(Flatten)
             .ToList();
         return new PromptMask
         {
@@ -193,6 +193,18 @@ public sealed partial class PreAnnotationService
             Box = new BoundingBox(bbox.X, bbox.Y, bbox.Width, bbox.Height),
             Score = Math.Round(mask.Score, 6),
         };
+    }
+
+    /// <summary>A ring as COCO writes it: [x0, y0, x1, y1, ...].</summary>
+    private static IReadOnlyList<double> Flatten(IReadOnlyList<Point> ring)
+    {
+        var coordinates = new double[ring.Count * 2];
+        for (var i = 0; i < ring.Count; i++)
+        {
+            coordinates[2 * i] = ring[i].X;
+            coordinates[(2 * i) + 1] = ring[i].Y;
+        }
+        return coordinates;
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$")]
