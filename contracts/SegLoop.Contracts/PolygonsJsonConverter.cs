@@ -35,10 +35,16 @@ public sealed class PolygonsJsonConverter : JsonConverter<IReadOnlyList<IReadOnl
         return polygons;
     }
 
-    public override void Write(Utf8JsonWriter writer, IReadOnlyList<IReadOnlyList<double>> value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, IReadOnlyList<IReadOnlyList<double>> value, JsonSerializerOptions options) =>
+        WriteRings(writer, value);
+
+    /// <summary>Rings as a JSON array of number arrays, the way every SegLoop polygon is written (COCO files too).</summary>
+    public static void WriteRings(Utf8JsonWriter writer, IEnumerable<IReadOnlyList<double>> rings)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(rings);
         writer.WriteStartArray();
-        foreach (var ring in value)
+        foreach (var ring in rings)
         {
             writer.WriteStartArray();
             foreach (var coordinate in ring)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SegLoop.Contracts;
 
 namespace SegLoop.Vision.Coco;
 
@@ -77,15 +78,7 @@ public sealed class CocoSegmentationJsonConverter : JsonConverter<CocoSegmentati
     {
         if (value.Polygons is not null)
         {
-            writer.WriteStartArray();
-            foreach (var polygon in value.Polygons)
-            {
-                writer.WriteStartArray();
-                foreach (var v in polygon)
-                    writer.WriteNumberValue(v);
-                writer.WriteEndArray();
-            }
-            writer.WriteEndArray();
+            PolygonsJsonConverter.WriteRings(writer, value.Polygons);
             return;
         }
         var (h, w) = value.RleSize!.Value;
