@@ -234,21 +234,44 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         // Wait for every outcome and for every service queue to drain.
         var good = messages.Where(m => !m.TaskId.StartsWith("planted-", StringComparison.Ordinal)).Select(m => m.TaskId).ToHashSet(StringComparer.Ordinal);
+        // Every 30 s a progress line (outcomes, and each queue that holds messages with its consumers), so that a run
+        // that stalls says where.
         var drained = 0;
+        var nextProgress = TimeSpan.Zero;
+        IReadOnlyList<QueueState> queues = [];
         while (clock.Elapsed < timeout)
         {
             var outcomes = good.Count(rig.Observed.Cropped.ContainsKey) + (rig.Observed.Rejected.ContainsKey(PlantedMissingImage) ? 1 : 0);
-            var depths = await rig.Admin.QueueDepthsAsync(rig.VirtualHost);
-            var busy = depths.Where(q => !q.Key.EndsWith("_error", StringComparison.Ordinal) && q.Value > 0).Sum(q => q.Value);
+            queues = await rig.Admin.QueueStatesAsync(rig.VirtualHost);
+            var busy = queues.Where(q => !q.Name.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Ready + q.Unacked);
             var answered = requests.Count(r => rig.Observed.Answers.ContainsKey(r.RequestId));
             drained = outcomes == good.Count + 1 && answered == requests.Count && busy == 0 ? drained + 1 : 0;
             if (drained >= 3)
                 break;
+            if (clock.Elapsed >= nextProgress)
+            {
+                Note($"progress: {rig.Observed.Normalized.Count} normalized, {outcomes} outcomes of {good.Count + 1}, {answered}/{requests.Count} answered; "
+                    + $"queues: {string.Join("; ", queues.Where(q => q.Ready + q.Unacked > 0).Select(q => q.ToString()).DefaultIfEmpty("all empty"))}");
+                nextProgress = clock.Elapsed + TimeSpan.FromSeconds(30);
+            }
             await System.Threading.Tasks.Task.Delay(1000);
         }
         var pipelineTime = clock.Elapsed;
         foreach (var line in journal)
             output.WriteLine("chaos: " + line);
+        if (drained < 3)
+        {
+            // Timed out: what each queue holds and how each worker's log ends, so the failure is readable from the CI log.
+            output.WriteLine($"chaos: NOT DRAINED after {timeout.TotalSeconds:F0} s; queues: {string.Join("; ", queues)}");
+            foreach (var worker in rig.Workers.Values)
+            {
+                output.WriteLine($"chaos: {worker.Name} /healthz/ready {await worker.GetStatusAsync("healthz/ready")}, incarnation {worker.Starts}");
+                // Its last warnings and errors, then its last lines.
+                var lines = worker.Tail(int.MaxValue).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                foreach (var line in lines.Where(l => !l.Contains(" info: ", StringComparison.Ordinal)).TakeLast(12).Concat(lines.TakeLast(4)))
+                    output.WriteLine($"chaos: {worker.Name} log: {(line.Length > 400 ? line[..400] + "..." : line)}");
+            }
+        }
 
         // Every worker survived the run and answers.
         foreach (var worker in rig.Workers.Values)
@@ -346,6 +369,12 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine($"chaos: outcomes {rig.Observed.Normalized.Count} normalized, {rig.Observed.Cropped.Count} cropped, {rig.Observed.Rejected.Count} rejected; events delivered more than once (at-least-once, harmless) {redelivered}");
         output.WriteLine($"chaos: crops checked {cropsChecked} (jpg + mask.png each), manifest rows checked {manifestRowsChecked} in {expectedManifests.Count} manifests: rows missing {missingRows}, rows duplicated {duplicatedRows}, crop files missing {cropFilesMissing}, tasks without manifest {tasksWithoutManifest}, CropsEmitted not matching its manifest {emittedMismatch}");
         output.WriteLine($"chaos: stored objects expected {expected.Count}, found {actualKeys.Count}: missing {missing.Count}, extra {extra.Count}, different bytes {different.Count}");
+        if (missing.Count > 0)
+        {
+            // Which stage stopped writing: the missing keys by their first two segments (annotations/ingested, crops/...).
+            output.WriteLine("chaos: missing by kind: " + string.Join(", ", missing.GroupBy(k => string.Join('/', k.Split('/').Take(2)), StringComparer.Ordinal)
+                .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
+        }
         output.WriteLine($"chaos: error-queue entries {errorEntries} for tasks [{string.Join(", ", errorTasks)}]");
         output.WriteLine($"chaos: peak RSS {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.SamplePeakRss() / 1024} MiB"))}");
         output.WriteLine($"chaos: lost = {lost}, duplicated = {duplicated}, pipeline {pipelineTime.TotalSeconds:F0} s, wall {wall.Elapsed.TotalSeconds:F0} s, seed {seed}");

@@ -44,6 +44,17 @@ public sealed class RabbitAdmin : IDisposable
             q => q.TryGetProperty("messages", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt64() : 0);
     }
 
+    /// <summary>Every queue of the virtual host: messages ready, unacknowledged, and consumers attached (for the progress lines).</summary>
+    public async Task<IReadOnlyList<QueueState>> QueueStatesAsync(string vhost)
+    {
+        using var doc = JsonDocument.Parse(await _http.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}").ConfigureAwait(false));
+        return doc.RootElement.EnumerateArray().Select(q => new QueueState(
+            q.GetProperty("name").GetString()!, Number(q, "messages_ready"), Number(q, "messages_unacknowledged"), Number(q, "consumers"))).ToList();
+
+        static long Number(JsonElement queue, string name) =>
+            queue.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
+    }
+
     /// <summary>Reads (and requeues) up to <paramref name="count"/> messages of a queue: the envelope JSON and the headers.</summary>
     public async Task<IReadOnlyList<(JsonElement Envelope, JsonElement Headers)>> PeekAsync(string vhost, string queue, int count, bool parse = true)
     {
@@ -84,4 +95,9 @@ public sealed class RabbitAdmin : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+}
+
+public sealed record QueueState(string Name, long Ready, long Unacked, long Consumers)
+{
+    public override string ToString() => $"{Name} {Ready} ready, {Unacked} unacked, {Consumers} consumers";
 }
