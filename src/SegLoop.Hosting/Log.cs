@@ -16,4 +16,16 @@ internal static partial class Log
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
         Message = "Bus:RabbitMq:Password is RabbitMQ's default development password for broker host {Host}: set Bus__RabbitMq__Username and Bus__RabbitMq__Password (or PasswordFile) from a secret")]
     public static partial void DefaultRabbitMqPassword(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "Consumer watchdog: {Stall}; the bus still reports itself connected, so it will not recover on its own")]
+    public static partial void ConsumerStalled(ILogger logger, string stall);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "Consumer watchdog: could not ask the broker about queue {Queue} ({Error}); trying again next interval")]
+    public static partial void WatchdogBrokerUnreachable(ILogger logger, string queue, string error);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Critical, Message = "Consumer watchdog: stopping the process with exit code {ExitCode} so that its supervisor starts a fresh one; unacknowledged messages return to their queues")]
+    public static partial void ExitingOnStall(ILogger logger, int exitCode);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Consumer watchdog: queue {Queue} holds {Ready} ready message(s), {Consumers} consumer(s) attached")]
+    public static partial void WatchdogSample(ILogger logger, string queue, uint ready, uint consumers);
 }

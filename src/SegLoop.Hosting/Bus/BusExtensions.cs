@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -93,6 +94,16 @@ public static class BusExtensions
                 });
             }
         });
+
+        if (transport == BusTransport.RabbitMq)
+        {
+            // The consumer watchdog (Bus:Watchdog): the bus reports its endpoints, the watchdog asks the broker about them.
+            builder.Services.AddSingleton<EndpointActivity>();
+            builder.Services.AddReceiveEndpointObserver(sp => sp.GetRequiredService<EndpointActivity>());
+            builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<EndpointActivity>());
+            builder.Services.TryAddSingleton<IConsumerStallHandler, ExitOnConsumerStall>();
+            builder.Services.AddHostedService<ConsumerWatchdog>();
+        }
 
         // Stopping the bus waits for in-flight messages up to the host's shutdown timeout; what is not
         // finished by then is not acknowledged, so the broker delivers it again.

@@ -19,6 +19,8 @@ public sealed class BusOptions : IValidatableObject
 
     public RetryOptions Retry { get; set; } = new();
 
+    public WatchdogOptions Watchdog { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Enum.IsDefined(Transport))
@@ -99,5 +101,25 @@ public sealed class RetryOptions : IValidatableObject
     {
         if (Intervals is { } intervals && intervals.Any(ms => ms is < 0 or > 600_000))
             yield return new ValidationResult("every interval must be between 0 and 600000 ms.", [nameof(Intervals)]);
+    }
+}
+
+/// <summary>The consumer watchdog of a RabbitMQ process (section <c>Bus:Watchdog</c>; see <see cref="ConsumerWatchdog"/>).</summary>
+public sealed class WatchdogOptions : IValidatableObject
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often the broker is asked about the process's queues.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a queue may hold messages while its endpoint consumes none before the process gives up on its bus.</summary>
+    public TimeSpan StallAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Interval < TimeSpan.FromMilliseconds(100) || Interval > TimeSpan.FromMinutes(10))
+            yield return new ValidationResult("must be between 00:00:00.1 and 00:10:00.", [nameof(Interval)]);
+        if (StallAfter < 2 * Interval)
+            yield return new ValidationResult($"must be at least twice Interval ({2 * Interval}): one sample cannot tell a stall from a pause.", [nameof(StallAfter)]);
     }
 }
