@@ -111,6 +111,11 @@ public sealed class PipelineRig : IAsyncDisposable
             ["Storage__S3__CreateBucketIfMissing"] = "true",
             ["Ingest__Webhook__Secret"] = WebhookSecret,
             ["Logging__Console__FormatterName"] = "simple",
+            // The consumer watchdog, sooner than its 5-minute default so that a stalled endpoint is replaced well inside
+            // the test's patience; still far above the longest pause the chaos makes on purpose (the 20 s S3 outage; a
+            // broker restart counts as unreachable, not as a stall).
+            ["Bus__Watchdog__Interval"] = "00:00:10",
+            ["Bus__Watchdog__StallAfter"] = "00:01:30",
         };
     }
 

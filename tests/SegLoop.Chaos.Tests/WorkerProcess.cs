@@ -98,6 +98,9 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public bool IsAlive => _process is { HasExited: false };
 
+    /// <summary>The exit code of an incarnation that ended on its own (not by <see cref="Kill"/>); null while it runs.</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
     public async Task<int> GetStatusAsync(string path)
     {
         try
