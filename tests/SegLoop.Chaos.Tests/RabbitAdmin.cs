@@ -35,16 +35,13 @@ public sealed class RabbitAdmin : IDisposable
     }
 
     /// <summary>Every queue of the virtual host with its message count (ready + unacknowledged).</summary>
-    public async Task<IReadOnlyDictionary<string, long>> QueueDepthsAsync(string vhost)
-    {
-        using var doc = JsonDocument.Parse(await _http.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}").ConfigureAwait(false));
-        // "messages" is ready + unacknowledged; a queue whose stats are not yet sampled has none: count it as 0.
-        return doc.RootElement.EnumerateArray().ToDictionary(
-            q => q.GetProperty("name").GetString()!,
-            q => q.TryGetProperty("messages", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt64() : 0);
-    }
+    public async Task<IReadOnlyDictionary<string, long>> QueueDepthsAsync(string vhost) =>
+        (await QueueStatesAsync(vhost).ConfigureAwait(false)).ToDictionary(q => q.Name, q => q.Ready + q.Unacked);
 
-    /// <summary>Every queue of the virtual host: messages ready, unacknowledged, and consumers attached (for the progress lines).</summary>
+    /// <summary>
+    /// Every queue of the virtual host: messages ready, unacknowledged, and consumers attached. A queue whose stats are
+    /// not sampled yet has none of these fields: they count as 0.
+    /// </summary>
     public async Task<IReadOnlyList<QueueState>> QueueStatesAsync(string vhost)
     {
         using var doc = JsonDocument.Parse(await _http.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}").ConfigureAwait(false));

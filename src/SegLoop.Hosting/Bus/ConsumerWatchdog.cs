@@ -30,8 +30,8 @@ public sealed class ConsumerWatchdog(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var watchdog = options.Value.Watchdog;
-        if (!watchdog.Enabled || options.Value.Transport != BusTransport.RabbitMq)
-            return;
+        if (!watchdog.Enabled)
+            return; // registered only for the RabbitMQ transport (AddSegLoopBus)
         var detector = new ConsumerStallDetector(watchdog.StallAfter);
         try
         {
@@ -40,13 +40,12 @@ public sealed class ConsumerWatchdog(
                 await Task.Delay(watchdog.Interval, time, stoppingToken).ConfigureAwait(false);
                 foreach (var queue in activity.Queues)
                 {
-                    var sample = await SampleAsync(queue, stoppingToken).ConfigureAwait(false);
-                    if (sample is null)
+                    if (await SampleAsync(queue, stoppingToken).ConfigureAwait(false) is not { } s)
                     {
                         detector.BrokerUnreachable();
                         break;
                     }
-                    if (sample is not { } s || s.Missing)
+                    if (s.Missing)
                         continue; // the bus's own temporary endpoint has no queue of that name until it is used
                     if (detector.Observe(queue, s.Ready, s.Consumers, activity.TakeFinished(queue), time.GetUtcNow()) is { } stall)
                     {
