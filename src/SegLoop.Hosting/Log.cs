@@ -17,11 +17,11 @@ internal static partial class Log
         Message = "Bus:RabbitMq:Password is RabbitMQ's default development password for broker host {Host}: set Bus__RabbitMq__Username and Bus__RabbitMq__Password (or PasswordFile) from a secret")]
     public static partial void DefaultRabbitMqPassword(ILogger logger, string host);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "Consumer watchdog: {Stall}; the bus still reports itself connected, so it will not recover on its own")]
+    [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "Consumer watchdog: {Stall}; it has not recovered on its own")]
     public static partial void ConsumerStalled(ILogger logger, string stall);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "Consumer watchdog: could not ask the broker about queue {Queue} ({Error}); trying again next interval")]
-    public static partial void WatchdogBrokerUnreachable(ILogger logger, string queue, string error);
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "Consumer watchdog: could not ask the broker about {Subject} ({Error}); trying again next interval")]
+    public static partial void WatchdogBrokerUnreachable(ILogger logger, string subject, string error);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Critical, Message = "Consumer watchdog: stopping the process with exit code {ExitCode} so that its supervisor starts a fresh one; unacknowledged messages return to their queues")]
     public static partial void ExitingOnStall(ILogger logger, int exitCode);

@@ -15,7 +15,7 @@ public sealed class ConsumerStallDetectorTests
         Assert.Null(detector.Observe("q", 40, 0, 0, At(30)));
         var stall = detector.Observe("q", 41, 0, 0, At(60));
         Assert.NotNull(stall);
-        Assert.Equal(new ConsumerStall("q", 41, 0, TimeSpan.FromSeconds(60)), stall);
+        Assert.Equal(new QueueStall("q", 41, 0, TimeSpan.FromSeconds(60)), stall);
         Assert.Contains("no consumer attached", stall.ToString(), StringComparison.Ordinal);
     }
 
@@ -76,7 +76,31 @@ public sealed class ConsumerStallDetectorTests
         detector.Observe("stuck", 10, 0, 0, At(0));
         detector.Observe("busy", 10, 1, 0, At(0));
         Assert.Null(detector.Observe("busy", 10, 1, 2, At(60)));
-        Assert.Equal("stuck", detector.Observe("stuck", 10, 0, 0, At(60))!.Queue);
+        Assert.Equal("stuck", Assert.IsType<QueueStall>(detector.Observe("stuck", 10, 0, 0, At(60))).Queue);
+    }
+
+    [Fact]
+    public void ObserveBus_NotReadyWhileTheBrokerAnswers_StallOnceItLastsStallAfter()
+    {
+        var detector = new ConsumerStallDetector(StallAfter);
+        Assert.Null(detector.ObserveBus(ready: false, "Not ready: not started", At(0)));
+        Assert.Null(detector.ObserveBus(false, "Not ready: not started", At(59)));
+        var stall = Assert.IsType<BusNotReady>(detector.ObserveBus(false, "Not ready: not started", At(60)));
+        Assert.Equal(TimeSpan.FromSeconds(60), stall.For);
+        Assert.Contains("bus health: Not ready: not started", stall.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ObserveBus_ReadyOrBrokerUnreachableInBetween_StartsItOver()
+    {
+        var detector = new ConsumerStallDetector(StallAfter);
+        detector.ObserveBus(false, "starting", At(0));
+        Assert.Null(detector.ObserveBus(true, "Ready", At(30)));
+        detector.ObserveBus(false, "reconnecting", At(40));
+        detector.BrokerUnreachable();
+        Assert.Null(detector.ObserveBus(false, "reconnecting", At(100)));
+        Assert.Null(detector.ObserveBus(false, "reconnecting", At(159)));
+        Assert.NotNull(detector.ObserveBus(false, "reconnecting", At(160)));
     }
 
     [Theory]

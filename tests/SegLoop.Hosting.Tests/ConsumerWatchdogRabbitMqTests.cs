@@ -79,7 +79,7 @@ public sealed class ConsumerWatchdogRabbitMqTests
             await host.Services.GetRequiredService<IPublishEndpoint>().Publish(new Chore(n));
 
         // Two deliveries hold both slots (prefetch 2) and never return; four wait: the bus stays "healthy" throughout.
-        var stall = await handler.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var stall = Assert.IsType<QueueStall>(await handler.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal("chore", stall.Queue);
         Assert.Equal(4, stall.Ready);
         Assert.Equal(1, stall.Consumers);
@@ -113,6 +113,23 @@ public sealed class ConsumerWatchdogRabbitMqTests
     }
 
     [Fact]
+    public async Task Watchdog_BusNeverReadyWhileTheBrokerAnswers_ReportsTheBus()
+    {
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        // A classic queue where the endpoint declares a quorum one: RabbitMQ refuses the declaration (406) every time
+        // the bus tries, so its start never finishes, while the broker itself answers the watchdog all along.
+        await vhost.DeclareClassicQueueAsync("chore");
+        var handler = new RecordingStallHandler();
+        using var host = BuildHost(vhost, new ChoreGate(), handler);
+        await host.StartAsync();
+
+        var stall = Assert.IsType<BusNotReady>(await handler.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(stall.For >= TimeSpan.FromSeconds(2), $"reported after {stall.For}");
+        Assert.Equal(BusHealthStatus.Unhealthy, host.Services.GetRequiredService<IBusControl>().CheckHealth().Status);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task ExitOnConsumerStall_StopsTheHostWithExitCode75()
     {
         var before = Environment.ExitCode;
@@ -120,7 +137,7 @@ public sealed class ConsumerWatchdogRabbitMqTests
         try
         {
             await new ExitOnConsumerStall(lifetime, NullLogger<ExitOnConsumerStall>.Instance)
-                .OnStalledAsync(new ConsumerStall("q", 3, 0, TimeSpan.FromMinutes(5)), CancellationToken.None);
+                .OnStalledAsync(new QueueStall("q", 3, 0, TimeSpan.FromMinutes(5)), CancellationToken.None);
             Assert.Equal(75, Environment.ExitCode);
             Assert.True(lifetime.StopRequested);
         }

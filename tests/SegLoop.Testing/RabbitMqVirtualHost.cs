@@ -51,6 +51,14 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
         };
     }
 
+    /// <summary>Declares a classic durable queue through the management API (a test that needs a topology conflict).</summary>
+    public async Task DeclareClassicQueueAsync(string queue)
+    {
+        using var response = await _http.PutAsJsonAsync($"api/queues/{Name}/{Uri.EscapeDataString(queue)}",
+            new { durable = true, auto_delete = false, arguments = new Dictionary<string, object> { ["x-queue-type"] = "classic" } });
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Takes up to <paramref name="count"/> messages off <paramref name="queue"/> (acknowledging them).</summary>
     public async Task<IReadOnlyList<JsonElement>> GetMessagesAsync(string queue, int count)
     {

@@ -16,10 +16,13 @@ namespace SegLoop.Hosting;
 /// own, how many messages wait in each of the process's queues and how many consumers are attached; a queue that holds
 /// messages for <c>Bus:Watchdog:StallAfter</c> while no consumer is attached or no delivery finishes is a stall, and the
 /// <see cref="IConsumerStallHandler"/> acts (by default: log it and exit non-zero, so that Kubernetes or compose start a
-/// fresh process, whose bus connects anew; unacknowledged messages go back to the queue, nothing is lost).
+/// fresh process, whose bus connects anew; unacknowledged messages go back to the queue, nothing is lost). So is a bus
+/// that stays not ready (its health Unhealthy, <c>/healthz/ready</c> failing) that long while the broker answers: a start
+/// or a reconnect that never finished leaves a process up, unready and consuming nothing, with no probe to restart it.
 /// </summary>
 public sealed class ConsumerWatchdog(
     IOptions<BusOptions> options,
+    IBusControl bus,
     EndpointActivity activity,
     IConsumerStallHandler handler,
     TimeProvider time,
@@ -38,21 +41,11 @@ public sealed class ConsumerWatchdog(
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(watchdog.Interval, time, stoppingToken).ConfigureAwait(false);
-                foreach (var queue in activity.Queues)
+                if (await SampleAsync(detector, stoppingToken).ConfigureAwait(false) is { } stall)
                 {
-                    if (await SampleAsync(queue, stoppingToken).ConfigureAwait(false) is not { } s)
-                    {
-                        detector.BrokerUnreachable();
-                        break;
-                    }
-                    if (s.Missing)
-                        continue; // the bus's own temporary endpoint has no queue of that name until it is used
-                    if (detector.Observe(queue, s.Ready, s.Consumers, activity.TakeFinished(queue), time.GetUtcNow()) is { } stall)
-                    {
-                        Log.ConsumerStalled(logger, stall.ToString());
-                        await handler.OnStalledAsync(stall, stoppingToken).ConfigureAwait(false);
-                        return;
-                    }
+                    Log.ConsumerStalled(logger, stall.ToString());
+                    await handler.OnStalledAsync(stall, stoppingToken).ConfigureAwait(false);
+                    return;
                 }
             }
         }
@@ -66,31 +59,61 @@ public sealed class ConsumerWatchdog(
         }
     }
 
-    /// <summary>Ready messages and consumers of <paramref name="queue"/> (Missing when the broker has no such queue), or null when the broker cannot be asked now.</summary>
-    private async Task<(long Ready, long Consumers, bool Missing)?> SampleAsync(string queue, CancellationToken cancellationToken)
+    /// <summary>
+    /// One sample: the bus's readiness, then each ready endpoint's queue, as the broker sees them. Returns the first stall
+    /// that has lasted long enough; an unreachable broker starts every stall over (the bus reconnects on its own).
+    /// </summary>
+    private async Task<ConsumerStall?> SampleAsync(ConsumerStallDetector detector, CancellationToken cancellationToken)
     {
+        var subject = "the bus";
+        IChannel? channel = null;
         try
         {
+            if (_connection is { IsOpen: false } stale)
+            {
+                _connection = null;
+                await stale.DisposeAsync().ConfigureAwait(false);
+            }
             _connection ??= await Factory().CreateConnectionAsync("segloop-consumer-watchdog", cancellationToken).ConfigureAwait(false);
-            await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false);
-            Log.WatchdogSample(logger, queue, ok.MessageCount, ok.ConsumerCount);
-            return (ok.MessageCount, ok.ConsumerCount, false);
-        }
-        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-        {
-            return (0, 0, true);
+            // Opening a channel is a round trip: the bus's readiness is judged only at a moment the broker answers.
+            channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var health = bus.CheckHealth();
+            if (detector.ObserveBus(health.Status != BusHealthStatus.Unhealthy, health.Description, time.GetUtcNow()) is { } notReady)
+                return notReady;
+            foreach (var queue in activity.Queues)
+            {
+                subject = $"queue {queue}";
+                if (channel.IsClosed)
+                {
+                    await channel.DisposeAsync().ConfigureAwait(false);
+                    channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                QueueDeclareOk ok;
+                try
+                {
+                    ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+                {
+                    continue; // the bus's own temporary endpoint has no queue of that name until it is used
+                }
+                Log.WatchdogSample(logger, queue, ok.MessageCount, ok.ConsumerCount);
+                if (detector.Observe(queue, ok.MessageCount, ok.ConsumerCount, activity.TakeFinished(queue), time.GetUtcNow()) is { } stall)
+                    return stall;
+            }
+            return null;
         }
         catch (Exception e) when (e is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
         {
-            // The broker is away or the queue is being recovered: the bus reconnects on its own, nothing to judge now.
-            Log.WatchdogBrokerUnreachable(logger, queue, e.Message);
-            if (_connection is { IsOpen: false } closed)
-            {
-                await closed.DisposeAsync().ConfigureAwait(false);
-                _connection = null;
-            }
+            // The broker is away or a queue is being recovered: the bus reconnects on its own, nothing to judge now.
+            Log.WatchdogBrokerUnreachable(logger, subject, e.Message);
+            detector.BrokerUnreachable();
             return null;
+        }
+        finally
+        {
+            if (channel is not null)
+                await channel.DisposeAsync().ConfigureAwait(false);
         }
     }
 
