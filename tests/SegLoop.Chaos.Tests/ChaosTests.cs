@@ -230,7 +230,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
             }
             Note($"published {stream.Count} messages");
         });
-        await System.Threading.Tasks.Task.WhenAll(chaos.Append(publisher));
+        try
+        {
+            await System.Threading.Tasks.Task.WhenAll(chaos.Append(publisher));
+        }
+        catch
+        {
+            // A worker that did not come back (or a failed broker restart): the schedule so far says what it coincided with.
+            foreach (var line in journal)
+                output.WriteLine("chaos: " + line);
+            throw;
+        }
 
         // Wait for every outcome and for every service queue to drain.
         var good = messages.Where(m => !m.TaskId.StartsWith("planted-", StringComparison.Ordinal)).Select(m => m.TaskId).ToHashSet(StringComparer.Ordinal);
@@ -239,17 +249,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var drained = 0;
         var nextProgress = TimeSpan.Zero;
         IReadOnlyList<QueueState> queues = [];
-        var watchdogExits = new List<string>();
         while (clock.Elapsed < timeout)
         {
             // A worker that ended on its own (its consumer watchdog exits with 75 when an endpoint stalls) is started
             // again, as Kubernetes or compose would; the run reports it.
-            foreach (var worker in rig.Workers.Values.Where(w => w.ExitCode is not null))
+            foreach (var worker in rig.Workers.Values)
             {
-                var code = worker.ExitCode;
-                await worker.StartAsync(TimeSpan.FromMinutes(4));
-                watchdogExits.Add($"{worker.Name} (exit code {code})");
-                Note($"{worker.Name} exited on its own with code {code}; started again, as its supervisor would");
+                if (await worker.RestartIfExitedAsync(TimeSpan.FromMinutes(4)) is { } code)
+                    Note($"{worker.Name} exited on its own with code {code}; started again, as its supervisor would");
             }
             var outcomes = good.Count(rig.Observed.Cropped.ContainsKey) + (rig.Observed.Rejected.ContainsKey(PlantedMissingImage) ? 1 : 0);
             queues = await rig.Admin.QueueStatesAsync(rig.VirtualHost);
@@ -375,7 +382,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             + rig.Observed.Cropped.Values.Sum(n => n - 1) + rig.Observed.Answers.Values.Sum(a => a.Count - 1);
         output.WriteLine($"chaos: messages published {stream.Count} ({good.Count} tasks + {planted.Length} planted, {requests.Count - plantedRequests.Count} requests + {plantedRequests.Count} planted), publish retries {publishRetries}");
         output.WriteLine($"chaos: requests answered {requests.Count - unanswered}/{requests.Count}: completed {rig.Observed.Answers.Count(a => a.Value.First() == "completed")}, failed {rig.Observed.Answers.Count(a => a.Value.First() != "completed")}; conflicting {conflicting}, unexpected {wrongAnswer}");
-        output.WriteLine($"chaos: workers that exited on their own and were started again: {(watchdogExits.Count == 0 ? "none" : string.Join(", ", watchdogExits))}");
+        var ownExits = rig.Workers.Values.SelectMany(w => w.OwnExits.Select(code => $"{w.Name} (exit code {code})")).ToList();
+        output.WriteLine($"chaos: workers that exited on their own and were started again: {(ownExits.Count == 0 ? "none" : string.Join(", ", ownExits))}");
         output.WriteLine($"chaos: kills {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.Kills}"))} (total {rig.Workers.Values.Sum(w => w.Kills)}); worker restarts {rig.Workers.Values.Sum(w => w.Starts - 1)}; RabbitMQ restarts {rabbitRestarts}; S3 outage 20 s");
         output.WriteLine($"chaos: outcomes {rig.Observed.Normalized.Count} normalized, {rig.Observed.Cropped.Count} cropped, {rig.Observed.Rejected.Count} rejected; events delivered more than once (at-least-once, harmless) {redelivered}");
         output.WriteLine($"chaos: crops checked {cropsChecked} (jpg + mask.png each), manifest rows checked {manifestRowsChecked} in {expectedManifests.Count} manifests: rows missing {missingRows}, rows duplicated {duplicatedRows}, crop files missing {cropFilesMissing}, tasks without manifest {tasksWithoutManifest}, CropsEmitted not matching its manifest {emittedMismatch}");
@@ -413,7 +421,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.All(errorRetries.Values, r => Assert.Equal("0", r));
         Assert.Empty(rig.LogLinesWithSecrets());
         // A worker may end on its own only through its consumer watchdog (exit code 75), never by crashing.
-        Assert.All(watchdogExits, e => Assert.EndsWith("(exit code 75)", e, StringComparison.Ordinal));
+        Assert.All(ownExits, e => Assert.EndsWith("(exit code 75)", e, StringComparison.Ordinal));
     }
 
     private const string PlantedUnknownModel = "planted-unknown-model";

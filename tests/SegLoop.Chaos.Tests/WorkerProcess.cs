@@ -46,8 +46,49 @@ public sealed class WorkerProcess : IAsyncDisposable
     public static string DllPath(string name) =>
         RepoPaths.Path("services", name, $"SegLoop.{name}.Worker", "bin", "Debug", "net10.0", $"SegLoop.{name}.Worker.dll");
 
-    /// <summary>Starts an incarnation and waits until <c>/healthz/ready</c> answers 200 (the bus is connected).</summary>
+    /// <summary>Exit codes of the incarnations that ended on their own (not by <see cref="Kill"/>), in order.</summary>
+    public IReadOnlyList<int> OwnExits => _ownExits;
+
+    private readonly List<int> _ownExits = [];
+    private Process? _killed;
+
+    /// <summary>
+    /// Starts an incarnation and waits until <c>/healthz/ready</c> answers 200 (the bus is connected). An incarnation
+    /// that ends with <see cref="SegLoop.Hosting.ExitOnConsumerStall.ExitCode"/> meanwhile (its consumer watchdog found
+    /// its bus not getting ready) is started again, as its supervisor would, within the same patience.
+    /// </summary>
     public async Task StartAsync(TimeSpan patience)
+    {
+        var deadline = Stopwatch.StartNew();
+        var process = Launch();
+        while (deadline.Elapsed < patience)
+        {
+            if (process.HasExited)
+            {
+                _ownExits.Add(process.ExitCode);
+                if (process.ExitCode != SegLoop.Hosting.ExitOnConsumerStall.ExitCode)
+                    throw new InvalidOperationException($"{Name} exited with {process.ExitCode} while starting; log: {LogPath}\n{Tail()}");
+                process = Launch();
+            }
+            if (await GetStatusAsync("healthz/ready").ConfigureAwait(false) == 200)
+                return;
+            await Task.Delay(250).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"{Name} was not ready within {patience}; log: {LogPath}\n{Tail()}");
+    }
+
+    /// <summary>Starts a new incarnation when the last one ended on its own; returns its exit code, or null when it runs.</summary>
+    public async Task<int?> RestartIfExitedAsync(TimeSpan patience)
+    {
+        if (_process is not { HasExited: true } ended || ReferenceEquals(ended, _killed))
+            return null;
+        _ownExits.Add(ended.ExitCode);
+        await StartAsync(patience).ConfigureAwait(false);
+        return ended.ExitCode;
+    }
+
+    /// <summary>Starts an incarnation without waiting for it to be ready.</summary>
+    public Process Launch()
     {
         var dll = DllPath(Name);
         if (!File.Exists(dll))
@@ -71,18 +112,26 @@ public sealed class WorkerProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        _process?.Dispose();
         _process = process;
+        return process;
+    }
 
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < patience)
+    /// <summary>Waits for the running incarnation to end on its own and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan patience)
+    {
+        var process = _process ?? throw new InvalidOperationException($"{Name} was never started");
+        using var cts = new CancellationTokenSource(patience);
+        try
         {
-            if (process.HasExited)
-                throw new InvalidOperationException($"{Name} exited with {process.ExitCode} while starting; log: {LogPath}\n{Tail()}");
-            if (await GetStatusAsync("healthz/ready").ConfigureAwait(false) == 200)
-                return;
-            await Task.Delay(250).ConfigureAwait(false);
+            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
         }
-        throw new TimeoutException($"{Name} was not ready within {patience}; log: {LogPath}\n{Tail()}");
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {patience}; log: {LogPath}\n{Tail()}");
+        }
+        _ownExits.Add(process.ExitCode);
+        return process.ExitCode;
     }
 
     /// <summary>SIGKILL: the process gets no chance to finish, acknowledge or flush anything.</summary>
@@ -93,13 +142,11 @@ public sealed class WorkerProcess : IAsyncDisposable
         RecordPeak(process.Id);
         process.Kill(entireProcessTree: false); // SIGKILL on Linux
         process.WaitForExit();
+        _killed = process;
         Kills++;
     }
 
     public bool IsAlive => _process is { HasExited: false };
-
-    /// <summary>The exit code of an incarnation that ended on its own (not by <see cref="Kill"/>); null while it runs.</summary>
-    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
     public async Task<int> GetStatusAsync(string path)
     {
@@ -122,6 +169,11 @@ public sealed class WorkerProcess : IAsyncDisposable
         return PeakRssKiB;
     }
 
+    /// <summary>
+    /// The log's last <paramref name="lines"/> lines, without the lines of readiness probes (the health-check service logs
+    /// an error for every probe of a process that is not ready, four a second here, which would bury everything else),
+    /// each cut to 600 characters (a stack trace is one long line).
+    /// </summary>
     public string Tail(int lines = 40)
     {
         lock (_logLock)
@@ -129,9 +181,16 @@ public sealed class WorkerProcess : IAsyncDisposable
             _log.Flush();
         }
         using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-        var all = reader.ReadToEnd().Split('\n');
-        return string.Join('\n', all.TakeLast(lines));
+        var all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var probes = all.Count(IsProbeLine);
+        var kept = all.Where(l => !IsProbeLine(l)).TakeLast(lines).Select(l => l.Length > 600 ? l[..600] + "..." : l);
+        return string.Join('\n', kept) + (probes > 0 ? $"\n({probes} readiness-probe lines left out)" : "");
     }
+
+    private static bool IsProbeLine(string line) =>
+        line.Contains("HealthChecks.DefaultHealthCheckService", StringComparison.Ordinal)
+        || line.Contains("Microsoft.AspNetCore.Hosting.Diagnostics", StringComparison.Ordinal)
+        || line.Contains("Microsoft.AspNetCore.Routing", StringComparison.Ordinal);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+using SegLoop.Hosting;
+using SegLoop.Testing;
+using Xunit.Abstractions;
+
+namespace SegLoop.Chaos.Tests;
+
+/// <summary>
+/// A real worker process whose bus cannot start while the broker answers: its consumer watchdog must end it with exit
+/// code 75 within a bounded time (its supervisor then starts a fresh one), not leave it up, unready and idle, forever.
+/// The way the shutdown goes matters as much as the detection: the bus's start is still pending when the host stops.
+/// </summary>
+[Collection(SharedBrokerCollection.Name)]
+public sealed class WorkerSupervisionTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Worker_BusNeverReadyWhileTheBrokerAnswers_ExitsWith75ForItsSupervisor()
+    {
+        using var admin = new RabbitAdmin();
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var (vhost, user, password) = ($"segloop-supervision-{id}", $"supervision-{id}", Guid.NewGuid().ToString("N"));
+        await admin.CreateVirtualHostWithUserAsync(vhost, user, password);
+        var logs = RepoPaths.Path(".out", "supervision", id);
+        Directory.CreateDirectory(logs);
+        try
+        {
+            // CropBuilder's input queue, declared classic where the worker declares a quorum queue: RabbitMQ refuses the
+            // worker's declaration (406 PRECONDITION_FAILED) every time it tries, so its bus never finishes starting.
+            await admin.DeclareClassicQueueAsync(vhost, "annotation-normalized");
+            var amqp = Rig.RabbitMqUri;
+            await using var worker = new WorkerProcess("CropBuilder", new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["DOTNET_ENVIRONMENT"] = "Production",
+                ["Bus__Transport"] = "RabbitMq",
+                ["Bus__RabbitMq__Host"] = amqp.Host,
+                ["Bus__RabbitMq__Port"] = amqp.Port.ToString(CultureInfo.InvariantCulture),
+                ["Bus__RabbitMq__VirtualHost"] = vhost,
+                ["Bus__RabbitMq__Username"] = user,
+                ["Bus__RabbitMq__Password"] = password,
+                ["Bus__Watchdog__Interval"] = "00:00:01",
+                ["Bus__Watchdog__StallAfter"] = "00:00:05",
+                ["Storage__Kind"] = "Local",
+                ["Storage__Local__Root"] = Path.Combine(logs, "store"),
+                ["Logging__Console__FormatterName"] = "simple",
+            }, logs);
+
+            var clock = Stopwatch.StartNew();
+            worker.Launch();
+            var exitCode = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
+            output.WriteLine($"supervision: exited with {exitCode} after {clock.Elapsed.TotalSeconds:F1} s (watchdog: 1 s interval, 5 s stall)");
+            output.WriteLine(worker.Tail(8));
+
+            Assert.Equal(ExitOnConsumerStall.ExitCode, exitCode);
+            // Detection (5 s + one interval) plus a shutdown with the bus's start still pending: bounded, not the host's
+            // whole shutdown timeout stacked on a hang.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
+            Assert.Contains("the bus has not been ready for", worker.Tail(int.MaxValue), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await admin.DeleteVirtualHostAndUserAsync(vhost, user);
+        }
+    }
+}
