@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using SegLoop.Hosting;
 using SegLoop.Testing;
 using Xunit.Abstractions;
@@ -28,22 +27,12 @@ public sealed class WorkerSupervisionTests(ITestOutputHelper output)
             // CropBuilder's input queue, declared classic where the worker declares a quorum queue: RabbitMQ refuses the
             // worker's declaration (406 PRECONDITION_FAILED) every time it tries, so its bus never finishes starting.
             await admin.DeclareClassicQueueAsync(vhost, "annotation-normalized");
-            var amqp = Rig.RabbitMqUri;
-            await using var worker = new WorkerProcess("CropBuilder", new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["DOTNET_ENVIRONMENT"] = "Production",
-                ["Bus__Transport"] = "RabbitMq",
-                ["Bus__RabbitMq__Host"] = amqp.Host,
-                ["Bus__RabbitMq__Port"] = amqp.Port.ToString(CultureInfo.InvariantCulture),
-                ["Bus__RabbitMq__VirtualHost"] = vhost,
-                ["Bus__RabbitMq__Username"] = user,
-                ["Bus__RabbitMq__Password"] = password,
-                ["Bus__Watchdog__Interval"] = "00:00:01",
-                ["Bus__Watchdog__StallAfter"] = "00:00:05",
-                ["Storage__Kind"] = "Local",
-                ["Storage__Local__Root"] = Path.Combine(logs, "store"),
-                ["Logging__Console__FormatterName"] = "simple",
-            }, logs);
+            var settings = PipelineRig.WorkerBusSettings(vhost, user, password);
+            settings["Bus__Watchdog__Interval"] = "00:00:01";
+            settings["Bus__Watchdog__StallAfter"] = "00:00:05";
+            settings["Storage__Kind"] = "Local";
+            settings["Storage__Local__Root"] = Path.Combine(logs, "store");
+            await using var worker = new WorkerProcess("CropBuilder", settings, logs);
 
             var clock = Stopwatch.StartNew();
             worker.Launch();
