@@ -286,7 +286,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 // Its last warnings and errors, then its last lines.
                 var lines = worker.Tail(int.MaxValue).Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 foreach (var line in lines.Where(l => !l.Contains(" info: ", StringComparison.Ordinal)).TakeLast(12).Concat(lines.TakeLast(4)))
-                    output.WriteLine($"chaos: {worker.Name} log: {(line.Length > 400 ? line[..400] + "..." : line)}");
+                    output.WriteLine($"chaos: {worker.Name} log: {line}");
             }
         }
 

@@ -89,41 +89,34 @@ public sealed class PipelineRig : IAsyncDisposable
         return rig;
     }
 
-    /// <summary>A worker's environment for the rig's RabbitMQ, as a deployment sets it: the transport, the broker, the console log format.</summary>
-    public static Dictionary<string, string> WorkerBusSettings(string virtualHost, string user, string password)
+    private Dictionary<string, string> Settings()
     {
         var amqp = Rig.RabbitMqUri;
         return new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["Bus__Transport"] = "RabbitMq",
+            ["Bus__PrefetchCount"] = "8",
             ["Bus__RabbitMq__Host"] = amqp.Host,
             ["Bus__RabbitMq__Port"] = amqp.Port.ToString(CultureInfo.InvariantCulture),
-            ["Bus__RabbitMq__VirtualHost"] = virtualHost,
-            ["Bus__RabbitMq__Username"] = user,
-            ["Bus__RabbitMq__Password"] = password,
+            ["Bus__RabbitMq__VirtualHost"] = VirtualHost,
+            ["Bus__RabbitMq__Username"] = RabbitUser,
+            ["Bus__RabbitMq__Password"] = RabbitPassword,
+            ["Storage__Kind"] = "S3",
+            ["Storage__S3__Bucket"] = Bucket,
+            ["Storage__S3__ServiceUrl"] = Rig.S3Endpoint.ToString(),
+            ["Storage__S3__ForcePathStyle"] = "true",
+            ["Storage__S3__AccessKey"] = S3AccessKey,
+            ["Storage__S3__SecretKey"] = S3SecretKey,
+            ["Storage__S3__CreateBucketIfMissing"] = "true",
+            ["Ingest__Webhook__Secret"] = WebhookSecret,
             ["Logging__Console__FormatterName"] = "simple",
+            // The consumer watchdog, sooner than its 5-minute default so that a stalled endpoint is replaced well inside
+            // the test's patience; still far above the longest pause the chaos makes on purpose (the 20 s S3 outage; a
+            // broker restart counts as unreachable, not as a stall).
+            ["Bus__Watchdog__Interval"] = "00:00:10",
+            ["Bus__Watchdog__StallAfter"] = "00:01:30",
         };
-    }
-
-    private Dictionary<string, string> Settings()
-    {
-        var settings = WorkerBusSettings(VirtualHost, RabbitUser, RabbitPassword);
-        settings["Bus__PrefetchCount"] = "8";
-        settings["Storage__Kind"] = "S3";
-        settings["Storage__S3__Bucket"] = Bucket;
-        settings["Storage__S3__ServiceUrl"] = Rig.S3Endpoint.ToString();
-        settings["Storage__S3__ForcePathStyle"] = "true";
-        settings["Storage__S3__AccessKey"] = S3AccessKey;
-        settings["Storage__S3__SecretKey"] = S3SecretKey;
-        settings["Storage__S3__CreateBucketIfMissing"] = "true";
-        settings["Ingest__Webhook__Secret"] = WebhookSecret;
-        // The consumer watchdog, sooner than its 5-minute default so that a stalled endpoint is replaced well inside
-        // the test's patience; still far above the longest pause the chaos makes on purpose (the 20 s S3 outage; a
-        // broker restart counts as unreachable, not as a stall).
-        settings["Bus__Watchdog__Interval"] = "00:00:10";
-        settings["Bus__Watchdog__StallAfter"] = "00:01:30";
-        return settings;
     }
 
     /// <summary>Every line of every worker log that holds one of <see cref="Secrets"/>.</summary>

@@ -28,11 +28,6 @@ public sealed class RabbitAdmin : IDisposable
             new { configure = ".*", write = ".*", read = ".*" }).ConfigureAwait(false)).EnsureSuccessStatusCode();
     }
 
-    /// <summary>Declares a classic durable queue (a test that needs a topology conflict with the quorum queues the services declare).</summary>
-    public async Task DeclareClassicQueueAsync(string vhost, string queue) =>
-        (await _http.PutAsJsonAsync($"api/queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}",
-            new { durable = true, auto_delete = false, arguments = new Dictionary<string, object> { ["x-queue-type"] = "classic" } }).ConfigureAwait(false)).EnsureSuccessStatusCode();
-
     public async Task DeleteVirtualHostAndUserAsync(string vhost, string user)
     {
         await _http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}").ConfigureAwait(false);

@@ -16,39 +16,32 @@ public sealed class WorkerSupervisionTests(ITestOutputHelper output)
     [Fact]
     public async Task Worker_BusNeverReadyWhileTheBrokerAnswers_ExitsWith75ForItsSupervisor()
     {
-        using var admin = new RabbitAdmin();
-        var id = Guid.NewGuid().ToString("N")[..10];
-        var (vhost, user, password) = ($"segloop-supervision-{id}", $"supervision-{id}", Guid.NewGuid().ToString("N"));
-        await admin.CreateVirtualHostWithUserAsync(vhost, user, password);
-        var logs = RepoPaths.Path(".out", "supervision", id);
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        var logs = RepoPaths.Path(".out", "supervision", vhost.Name);
         Directory.CreateDirectory(logs);
-        try
-        {
-            // CropBuilder's input queue, declared classic where the worker declares a quorum queue: RabbitMQ refuses the
-            // worker's declaration (406 PRECONDITION_FAILED) every time it tries, so its bus never finishes starting.
-            await admin.DeclareClassicQueueAsync(vhost, "annotation-normalized");
-            var settings = PipelineRig.WorkerBusSettings(vhost, user, password);
-            settings["Bus__Watchdog__Interval"] = "00:00:01";
-            settings["Bus__Watchdog__StallAfter"] = "00:00:05";
-            settings["Storage__Kind"] = "Local";
-            settings["Storage__Local__Root"] = Path.Combine(logs, "store");
-            await using var worker = new WorkerProcess("CropBuilder", settings, logs);
+        // CropBuilder's input queue, declared classic where the worker declares a quorum queue: RabbitMQ refuses the
+        // worker's declaration (406 PRECONDITION_FAILED) every time it tries, so its bus never finishes starting.
+        await vhost.DeclareClassicQueueAsync("annotation-normalized");
+        // The bus settings as a deployment passes them, in the environment (Bus__RabbitMq__Host ...).
+        var settings = vhost.BusSettings().ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!, StringComparer.Ordinal);
+        settings["DOTNET_ENVIRONMENT"] = "Production";
+        settings["Logging__Console__FormatterName"] = "simple";
+        settings["Bus__Watchdog__Interval"] = "00:00:01";
+        settings["Bus__Watchdog__StallAfter"] = "00:00:05";
+        settings["Storage__Kind"] = "Local";
+        settings["Storage__Local__Root"] = Path.Combine(logs, "store");
+        await using var worker = new WorkerProcess("CropBuilder", settings, logs);
 
-            var clock = Stopwatch.StartNew();
-            worker.Launch();
-            var exitCode = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
-            output.WriteLine($"supervision: exited with {exitCode} after {clock.Elapsed.TotalSeconds:F1} s (watchdog: 1 s interval, 5 s stall)");
-            output.WriteLine(worker.Tail(8));
+        var clock = Stopwatch.StartNew();
+        worker.Launch();
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        output.WriteLine($"supervision: exited with {exitCode} after {clock.Elapsed.TotalSeconds:F1} s (watchdog: 1 s interval, 5 s stall)");
+        output.WriteLine(worker.Tail(8));
 
-            Assert.Equal(ExitOnConsumerStall.ExitCode, exitCode);
-            // Detection (5 s + one interval) plus a shutdown with the bus's start still pending: bounded, not the host's
-            // whole shutdown timeout stacked on a hang.
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
-            Assert.Contains("the bus has not been ready for", worker.Tail(int.MaxValue), StringComparison.Ordinal);
-        }
-        finally
-        {
-            await admin.DeleteVirtualHostAndUserAsync(vhost, user);
-        }
+        Assert.Equal(ExitOnConsumerStall.ExitCode, exitCode);
+        // Detection (5 s + one interval) plus a shutdown with the bus's start still pending: bounded, not the host's
+        // whole shutdown timeout stacked on a hang.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
+        Assert.Contains("the bus has not been ready for", worker.Tail(int.MaxValue), StringComparison.Ordinal);
     }
 }

@@ -112,7 +112,7 @@ public sealed class WatchdogOptions : IValidatableObject
     /// <summary>How often the broker is asked about the process's queues.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a queue may hold messages while its endpoint consumes none before the process gives up on its bus.</summary>
+    /// <summary>How long a queue may hold messages while its endpoint consumes none, or the bus stay not ready while the broker answers, before the process gives up on its bus.</summary>
     public TimeSpan StallAfter { get; set; } = TimeSpan.FromMinutes(5);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
