@@ -124,7 +124,7 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
     /// results file, so the end-to-end side pays it and the bare model does not. On ext4 without a journal (this
     /// project's build machines) a new inode skips every inode deleted in the last 1-6 minutes (the kernel's
     /// recently_deleted), so right after a run or a test suite deleted thousands of files beside it, one creation costs
-    /// 300-550 us of CPU instead of ~30-50 (measured on the 2-core machine): up to ~0.25 core-ms a prompt here.
+    /// 300-730 us of CPU instead of 25-75 (measured on the 2-core machine): up to ~0.35 core-ms a prompt here.
     /// The probe files stay until the store is deleted (deleting them now would slow the run they measure).
     /// </summary>
     private static string FileCreationProbe(string root)
