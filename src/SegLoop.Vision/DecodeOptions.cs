@@ -32,4 +32,6 @@ public enum ImageFormat
 }
 
 /// <summary>What an image's header says, read without decoding.</summary>
-public readonly record struct ImageHeader(ImageFormat Format, int Width, int Height);
+/// <param name="BitDepth">Bits per sample: a PNG IHDR's bit depth (1, 2, 4, 8 or 16), a JPEG frame's precision (8 or 12).
+/// Decoding gives 8-bit pixels whatever it is; a caller that needs the stored values exactly (label maps) checks it.</param>
+public readonly record struct ImageHeader(ImageFormat Format, int Width, int Height, int BitDepth = 8);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using OpenCvSharp;
 
 namespace SegLoop.Vision;
 
@@ -89,21 +90,21 @@ public sealed class Mask
 
     internal static Mask Wrap(int width, int height, byte[] zeroOrOne) => new(width, height, zeroOrOne);
 
-    internal unsafe MatHandle ToNative()
+    /// <summary>A new CV_8UC1 matrix holding the 0/1 bytes (the caller disposes it).</summary>
+    internal unsafe Mat ToMat()
     {
-        MatHandle mat;
-        fixed (byte* p = _data)
-            NativeStatus.Check(NativeMethods.sl_mat_create(Height, Width, NativeMethods.CV_8UC1, p, (nuint)Width, out mat));
+        OpenCvThreads.Ensure();
+        var mat = new Mat(Height, Width, MatType.CV_8UC1);
+        _data.CopyTo(new Span<byte>((void*)mat.Data, _data.Length));
         return mat;
     }
 
-    /// <summary>Copies a native CV_8UC1 mat into a mask (non-zero becomes 1) and releases the handle.</summary>
-    internal static Mask FromNative(MatHandle mat)
+    /// <summary>Copies a CV_8UC1 matrix into a mask (non-zero becomes 1).</summary>
+    internal static unsafe Mask FromMat(Mat mat)
     {
-        using var image = new Image(mat);
-        if (image.Channels != 1)
-            throw new VisionException(-6, "native mask is not single-channel");
-        return FromBytes(image.Width, image.Height, image.Pixels);
+        if (mat.Type() != MatType.CV_8UC1 || !mat.IsContinuous())
+            throw new VisionException(-6, $"a mask needs a continuous CV_8UC1 matrix, got type {mat.Type()}");
+        return FromBytes(mat.Cols, mat.Rows, new ReadOnlySpan<byte>((void*)mat.Data, checked(mat.Rows * mat.Cols)));
     }
 
     private int CountOnes()

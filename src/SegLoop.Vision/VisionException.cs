@@ -1,12 +1,12 @@
 namespace SegLoop.Vision;
 
-/// <summary>A native vision operation failed; the message is the shim's own description.</summary>
+/// <summary>A vision operation was refused or failed; the message says why.</summary>
 public class VisionException : Exception
 {
     public VisionException(int status, string message)
         : base(message) => Status = status;
 
-    /// <summary>The shim's status code (negative).</summary>
+    /// <summary>What kind of failure (negative): -1 an invalid argument, -2 undecodable data, -3 an image over the pixel limit.</summary>
     public int Status { get; }
 }
 
