@@ -104,7 +104,6 @@ public sealed class WorkerProcess : IAsyncDisposable
         foreach (var (key, value) in _environment)
             info.Environment[key] = value;
         info.Environment["ASPNETCORE_URLS"] = BaseAddress.ToString().TrimEnd('/');
-        info.Environment["SEGLOOP_NATIVE_DIR"] = RepoPaths.Path("native", "build");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var incarnation = ++Starts;
         process.OutputDataReceived += (_, e) => Write(incarnation, e.Data);
