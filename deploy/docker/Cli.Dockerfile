@@ -2,16 +2,7 @@
 # The segloop CLI image: the nightly training-set CronJob (`segloop dataset build`) and operator
 # one-offs (`segloop errors list|replay`). A run-to-completion tool, not a server: no port, no probe.
 # Build from the repository root:  docker build -f deploy/docker/Cli.Dockerfile -t segloop/cli .
-
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS native
-RUN apt-get update \
- && apt-get install -y --no-install-recommends cmake make g++ libopencv-dev \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-COPY native/ native/
-RUN cmake -S native/opencv-shim -B native/build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build native/build --parallel \
- && test -f native/build/libsegloop_cv.so
+# OpenCV comes with the build (NuGet OpenCvSharp4 runtime); its native library links GTK 3 (libgtk-3-0t64 on noble).
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -24,13 +15,11 @@ RUN dotnet publish src/SegLoop.Cli/SegLoop.Cli.csproj -c Release -o /app
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libopencv-core406t64 libopencv-imgproc406t64 libopencv-imgcodecs406t64 \
+      libgtk-3-0t64 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
-COPY --from=native /src/native/build/libsegloop_cv.so ./
-ENV LD_LIBRARY_PATH=/app \
-    PATH=/app:$PATH
+ENV PATH=/app:$PATH
 # The image's built-in non-root user (uid 1654).
 USER app
 # A batch tool: the job's exit status is its health.

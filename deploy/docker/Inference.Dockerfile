@@ -2,7 +2,7 @@
 # The Inference worker, CPU variant: batched pre-annotation with an ONNX model (ONNX Runtime's CPU
 # build, from the onnxruntime-node npm package) or OpenCV GrabCut. GPU variant: Inference.gpu.Dockerfile.
 # Build from the repository root:  docker build -f deploy/docker/Inference.Dockerfile -t segloop/inference .
-# .NET 10 images are Ubuntu 24.04 (noble) based: OpenCV 4.6 comes from Ubuntu's *406t64 packages.
+# OpenCV comes with the build (NuGet OpenCvSharp4 runtime); its native library links GTK 3 (libgtk-3-0t64 on noble).
 
 # --- ONNX Runtime CPU: libonnxruntime.so.1 as shipped inside onnxruntime-node@1.30.0 (npm registry).
 FROM node:22-bookworm-slim AS onnxruntime
@@ -14,17 +14,6 @@ RUN npm pack --silent "onnxruntime-node@${ONNXRUNTIME_VERSION}" \
  && cp -a package/bin/napi-v6/linux/x64/libonnxruntime.so* /ort/lib/ \
  && test -e /ort/lib/libonnxruntime.so.1
 
-# --- The OpenCV C shim, compiled against the runtime's distro.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS native
-RUN apt-get update \
- && apt-get install -y --no-install-recommends cmake make g++ libopencv-dev \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-COPY native/ native/
-RUN cmake -S native/opencv-shim -B native/build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build native/build --parallel \
- && test -f native/build/libsegloop_cv.so
-
 # --- The managed worker.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -35,19 +24,18 @@ COPY services/ services/
 RUN dotnet publish services/Inference/SegLoop.Inference.Worker/SegLoop.Inference.Worker.csproj \
       -c Release -o /app -p:UseAppHost=false
 
-# --- Runtime: ASP.NET Core runtime + OpenCV runtime libraries + ONNX Runtime; nothing else.
+# --- Runtime: ASP.NET Core runtime + GTK 3 for OpenCvSharp's native library + ONNX Runtime; nothing else.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libopencv-core406t64 libopencv-imgproc406t64 libopencv-imgcodecs406t64 libgomp1 \
+      libgtk-3-0t64 libgomp1 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
-COPY --from=native /src/native/build/libsegloop_cv.so ./
 COPY --from=onnxruntime /ort/lib/ /opt/onnxruntime/lib/
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthcheck
 ENV ASPNETCORE_HTTP_PORTS=8080 \
-    LD_LIBRARY_PATH=/app:/opt/onnxruntime/lib \
+    LD_LIBRARY_PATH=/opt/onnxruntime/lib \
     ModelRuntime__LibraryPath=/opt/onnxruntime/lib/libonnxruntime.so.1 \
     ModelRuntime__ExecutionProvider=Cpu
 EXPOSE 8080

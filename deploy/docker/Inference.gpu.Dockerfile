@@ -3,8 +3,8 @@
 # NVIDIA's CUDA 12 + cuDNN 9 runtime image, with the ASP.NET Core runtime copied in from Microsoft's
 # image. Needs the NVIDIA container toolkit on the host (compose profile `gpu`; k8s nvidia.com/gpu).
 # Build from the repository root:  docker build -f deploy/docker/Inference.gpu.Dockerfile -t segloop/inference-gpu .
-# Both the CUDA base and .NET 10's images are Ubuntu 24.04 (noble), so the shim built in the SDK
-# image links against the same OpenCV 4.6 the runtime installs.
+# OpenCV comes with the build (NuGet OpenCvSharp4 runtime); its native library links GTK 3 (libgtk-3-0t64 on
+# the CUDA image's Ubuntu 24.04).
 
 # --- ONNX Runtime GPU (CUDA 12, cuDNN 9) from its release tarball. Pin its digest in CI with
 #     --build-arg ONNXRUNTIME_SHA256=<sha256 of the tgz>; the build verifies it when given.
@@ -21,17 +21,6 @@ RUN curl -fsSL -o ort.tgz \
  && test -e /ort/lib/libonnxruntime.so.1 \
  && test -e /ort/lib/libonnxruntime_providers_cuda.so
 
-# --- The OpenCV C shim.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS native
-RUN apt-get update \
- && apt-get install -y --no-install-recommends cmake make g++ libopencv-dev \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-COPY native/ native/
-RUN cmake -S native/opencv-shim -B native/build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build native/build --parallel \
- && test -f native/build/libsegloop_cv.so
-
 # --- The managed worker.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -44,12 +33,12 @@ RUN dotnet publish services/Inference/SegLoop.Inference.Worker/SegLoop.Inference
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS dotnet
 
-# --- Runtime: CUDA 12 + cuDNN 9 runtime, ASP.NET Core runtime, OpenCV runtime libs, ORT GPU.
+# --- Runtime: CUDA 12 + cuDNN 9 runtime, ASP.NET Core runtime, GTK 3 for OpenCvSharp, ORT GPU.
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libssl3t64 libstdc++6 libgcc-s1 tzdata libgomp1 \
-      libopencv-core406t64 libopencv-imgproc406t64 libopencv-imgcodecs406t64 \
+      libgtk-3-0t64 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 1654 app \
  && useradd --uid 1654 --gid app --no-create-home --shell /usr/sbin/nologin app
@@ -57,12 +46,11 @@ COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
 WORKDIR /app
 COPY --from=build /app ./
-COPY --from=native /src/native/build/libsegloop_cv.so ./
 COPY --from=onnxruntime /ort/lib/ /opt/onnxruntime/lib/
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthcheck
 ENV DOTNET_RUNNING_IN_CONTAINER=true \
     ASPNETCORE_HTTP_PORTS=8080 \
-    LD_LIBRARY_PATH=/app:/opt/onnxruntime/lib \
+    LD_LIBRARY_PATH=/opt/onnxruntime/lib \
     ModelRuntime__LibraryPath=/opt/onnxruntime/lib/libonnxruntime.so.1 \
     ModelRuntime__ExecutionProvider=Cuda \
     NVIDIA_VISIBLE_DEVICES=all \

@@ -1,19 +1,8 @@
 # syntax=docker/dockerfile:1
 # The Ingest worker: receives annotation exports (webhook on 8080) and normalises them; decodes masks with OpenCV.
 # Build from the repository root:  docker build -f deploy/docker/Ingest.Dockerfile -t segloop/ingest .
-# .NET 10 images are Ubuntu 24.04 (noble) based: OpenCV 4.6 comes from Ubuntu's *406t64 packages,
-# ABI-identical to the libopencv-dev the shim is compiled against in the build stage.
-
-# --- The OpenCV C shim (native/opencv-shim -> libsegloop_cv.so), compiled against the same distro.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS native
-RUN apt-get update \
- && apt-get install -y --no-install-recommends cmake make g++ libopencv-dev \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-COPY native/ native/
-RUN cmake -S native/opencv-shim -B native/build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build native/build --parallel \
- && test -f native/build/libsegloop_cv.so
+# OpenCV comes with the build (NuGet OpenCvSharp4 runtime, in runtimes/linux-x64/native/); its native library links
+# GTK 3, which .NET 10's Ubuntu 24.04 (noble) images install as libgtk-3-0t64.
 
 # --- The managed worker.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -25,19 +14,16 @@ COPY services/ services/
 RUN dotnet publish services/Ingest/SegLoop.Ingest.Worker/SegLoop.Ingest.Worker.csproj \
       -c Release -o /app -p:UseAppHost=false
 
-# --- Runtime: ASP.NET Core runtime + OpenCV runtime libraries only (no compilers, no -dev packages).
+# --- Runtime: ASP.NET Core runtime + GTK 3 for OpenCvSharp's native library (no compilers, no -dev packages).
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libopencv-core406t64 libopencv-imgproc406t64 libopencv-imgcodecs406t64 \
+      libgtk-3-0t64 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
-# Beside the assemblies, where .NET's native library probing looks first.
-COPY --from=native /src/native/build/libsegloop_cv.so ./
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthcheck
-ENV ASPNETCORE_HTTP_PORTS=8080 \
-    LD_LIBRARY_PATH=/app
+ENV ASPNETCORE_HTTP_PORTS=8080
 EXPOSE 8080
 # The image's built-in non-root user (uid 1654).
 USER app
