@@ -3,6 +3,7 @@ using System.Globalization;
 using OpenCvSharp;
 using SegLoop.Vision;
 using SegLoop.Vision.Codecs;
+using Rect = SegLoop.Vision.Rect;
 
 namespace SegLoop.Benchmarks;
 
@@ -79,7 +80,7 @@ public sealed class VisionCropBenchmark : IBenchmark
             $"median per-round ratio managed/native(OpenCV): {Median(roundRatios.Select(r => r.Wall)):F3} wall, {Median(roundRatios.Select(r => r.Cpu)):F3} cpu"));
         Console.WriteLine(FormattableString.Invariant(
             $"ratio managed/bare(Cv2):      {best["managed"].Wall / best["cv2"].Wall:F3} wall, {best["managed"].Cpu / best["cv2"].Cpu:F3} cpu (cost of SegLoop.Vision's own checks)"));
-        PrintCheckCost(files);
+        PrintCheckCost(self, files);
         var same = pngBytes.Values.Distinct().Count() == 1;
         Console.WriteLine($"png bytes per pass: {string.Join(", ", pngBytes.Select(kv => $"{kv.Key} {kv.Value}"))} {(same ? "(identical)" : "(DIFFERENT: not the same work)")}");
         return same ? 0 : 1;
@@ -113,29 +114,40 @@ public sealed class VisionCropBenchmark : IBenchmark
         return (images / elapsed, images / cpu);
     }
 
-    /// <summary>What the integrity checks (header, EOI, the Huffman walk of every scan) cost against decoding alone.</summary>
-    private static void PrintCheckCost(byte[][] files)
+    /// <summary>
+    /// What the integrity checks (header, end marker, the Huffman walk of every scan) cost against decoding alone, in
+    /// process CPU time (single-threaded work; steadier than the wall clock on a shared machine).
+    /// </summary>
+    private static void PrintCheckCost(Process self, byte[][] files)
     {
-        const int Passes = 5;
-        var checks = Stopwatch.StartNew();
-        for (var pass = 0; pass < Passes; pass++)
+        const int Passes = 10;
+        var checks = CpuSeconds(self, () =>
         {
             foreach (var file in files)
                 ImageIntegrity.CheckComplete(file, ImageIntegrity.ReadHeader(file));
-        }
-        var checkSeconds = checks.Elapsed.TotalSeconds;
-        var decodes = Stopwatch.StartNew();
-        for (var pass = 0; pass < Passes; pass++)
+        }, Passes);
+        var decodes = CpuSeconds(self, () =>
         {
             foreach (var file in files)
             {
                 using var image = Cv2.ImDecode(file, ImreadModes.Color | ImreadModes.IgnoreOrientation);
             }
-        }
-        var decodeSeconds = decodes.Elapsed.TotalSeconds;
+        }, Passes);
         var count = (double)files.Length * Passes;
+        var megabytes = files.Sum(f => (long)f.Length) * Passes / 1e6;
         Console.WriteLine(FormattableString.Invariant(
-            $"jpeg checks (header + end marker + Huffman walk): {1e6 * checkSeconds / count:F0} us per image against {1e6 * decodeSeconds / count:F0} us for Cv2.ImDecode alone ({checkSeconds / decodeSeconds:P1}), {files.Sum(f => (long)f.Length) / 1024.0 / 1024.0 * Passes / checkSeconds:F0} MB/s"));
+            $"jpeg checks (header + end marker + Huffman walk): {1e6 * checks / count:F0} us CPU per image against {1e6 * decodes / count:F0} us for Cv2.ImDecode alone ({checks / decodes:P1}); {megabytes / checks:F0} MB/s"));
+    }
+
+    private static double CpuSeconds(Process self, Action pass, int passes)
+    {
+        pass(); // warm
+        self.Refresh();
+        var start = self.TotalProcessorTime;
+        for (var i = 0; i < passes; i++)
+            pass();
+        self.Refresh();
+        return (self.TotalProcessorTime - start).TotalSeconds;
     }
 
     /// <summary>The same loop on OpenCvSharp alone, as its samples write it.</summary>

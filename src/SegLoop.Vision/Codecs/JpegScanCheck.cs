@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace SegLoop.Vision.Codecs;
 
@@ -27,6 +29,9 @@ internal static class Jpeg
 internal static class JpegScanCheck
 {
     private const int MaxBlocksPerMcu = 10;
+
+    /// <summary>Zero bytes after an interval's plain bits: more than one block can read (64 codes of 16 bits + 15) plus a window.</summary>
+    private const int Padding = 512;
 
     public static void Run(ReadOnlySpan<byte> d)
     {
@@ -84,75 +89,176 @@ internal static class JpegScanCheck
         }
     }
 
-    /// <summary>Decodes the Huffman symbols of every MCU of one scan; returns the position where its entropy-coded data ends.</summary>
+    /// <summary>
+    /// Decodes the Huffman symbols of every MCU of one scan, one restart interval at a time: each interval's bytes are
+    /// first copied out without their FF 00 stuffing, so the walk reads plain bits. Returns where the marker search
+    /// resumes (the FF of the marker that ended the scan's data, or the end of the data).
+    /// </summary>
     private static int WalkScan(ReadOnlySpan<byte> d, int start, Frame frame, Scan scan, int restartInterval)
     {
-        var reader = new BitReader(d, start);
-        Span<int> dc = stackalloc int[MaxBlocksPerMcu];
-        Span<int> ac = stackalloc int[MaxBlocksPerMcu];
-        int blocksPerMcu;
+        var dc = new List<HuffmanTable>();
+        var ac = new List<HuffmanTable>();
         long mcus;
         if (scan.Components.Length == 1)
         {
             var c = frame.Components[scan.Components[0]];
-            blocksPerMcu = 1;
-            dc[0] = scan.Dc[0];
-            ac[0] = scan.Ac[0];
-            var width = DivUp(DivUp(frame.Width * c.H, frame.MaxH), 8);
-            var height = DivUp(DivUp(frame.Height * c.V, frame.MaxV), 8);
-            mcus = (long)width * height;
+            dc.Add(scan.Dc[0]);
+            ac.Add(scan.Ac[0]);
+            mcus = (long)DivUp(DivUp(frame.Width * c.H, frame.MaxH), 8) * DivUp(DivUp(frame.Height * c.V, frame.MaxV), 8);
         }
         else
         {
-            blocksPerMcu = 0;
             for (var i = 0; i < scan.Components.Length; i++)
             {
                 var c = frame.Components[scan.Components[i]];
                 for (var b = 0; b < c.H * c.V; b++)
                 {
-                    if (blocksPerMcu == MaxBlocksPerMcu)
-                        throw new ImageDecodeException("JPEG data is corrupt: more than 10 blocks in an MCU");
-                    dc[blocksPerMcu] = scan.Dc[i];
-                    ac[blocksPerMcu] = scan.Ac[i];
-                    blocksPerMcu++;
+                    dc.Add(scan.Dc[i]);
+                    ac.Add(scan.Ac[i]);
                 }
             }
+            if (dc.Count > MaxBlocksPerMcu)
+                throw new ImageDecodeException("JPEG data is corrupt: more than 10 blocks in an MCU");
             mcus = (long)DivUp(frame.Width, 8 * frame.MaxH) * DivUp(frame.Height, 8 * frame.MaxV);
         }
+        var dcTables = dc.ToArray();
+        var acTables = ac.ToArray();
 
-        var tables = scan.Tables;
-        var restartsSeen = 0;
-        for (long mcu = 0; mcu < mcus; mcu++)
+        var plain = ArrayPool<byte>.Shared.Rent(d.Length - start + Padding);
+        try
         {
-            if (restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0)
-                reader.Restart(restartsSeen++);
-            for (var b = 0; b < blocksPerMcu; b++)
+            var pos = start;
+            long done = 0;
+            for (var interval = 0; ; interval++)
             {
-                var s = reader.Decode(tables[dc[b]]);
-                reader.Skip(s);
-                var acTable = tables[ac[b]];
+                var length = Unstuff(d, pos, plain, out var markerAt);
+                plain.AsSpan(length, Padding).Clear();
+                var count = restartInterval > 0 ? Math.Min(restartInterval, mcus - done) : mcus - done;
+                WalkMcus(plain, 8L * length, count, dcTables, acTables);
+                done += count;
+                if (done == mcus)
+                {
+                    foreach (var c in scan.Components)
+                        frame.Scanned[c] = true;
+                    return markerAt < 0 ? d.Length : markerAt - 1;
+                }
+                if (markerAt < 0)
+                    throw Premature("the data ends before a restart marker");
+                var expected = 0xD0 + (interval & 7);
+                if (d[markerAt] != expected)
+                    throw new ImageDecodeException($"JPEG data is corrupt: expected restart marker FF{expected:X2}, found FF{d[markerAt]:X2}");
+                pos = markerAt + 1;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(plain);
+        }
+    }
+
+    /// <summary>
+    /// Copies entropy-coded bytes from <paramref name="pos"/> into <paramref name="plain"/>, FF 00 (after any FF fill)
+    /// becoming FF, up to the next marker; <paramref name="markerAt"/> is that marker's code byte, -1 at the end of data.
+    /// </summary>
+    private static int Unstuff(ReadOnlySpan<byte> d, int pos, Span<byte> plain, out int markerAt)
+    {
+        var n = 0;
+        while (true)
+        {
+            var rest = d[pos..];
+            var ff = rest.IndexOf((byte)0xFF);
+            if (ff < 0)
+            {
+                rest.CopyTo(plain[n..]);
+                markerAt = -1;
+                return n + rest.Length;
+            }
+            rest[..ff].CopyTo(plain[n..]);
+            n += ff;
+            pos += ff + 1;
+            while (pos < d.Length && d[pos] == 0xFF)
+                pos++;
+            if (pos >= d.Length)
+            {
+                markerAt = -1;
+                return n;
+            }
+            if (d[pos] != 0)
+            {
+                markerAt = pos;
+                return n;
+            }
+            plain[n++] = 0xFF;
+            pos++;
+        }
+    }
+
+    /// <summary>
+    /// Walks <paramref name="count"/> MCUs over plain bits: per block a DC code and its bits, then AC run/size codes
+    /// and their bits up to end-of-block or 63 coefficients. A block that needs bits past <paramref name="endBit"/> is
+    /// libjpeg's premature end (its bits there read as the zero padding, which holds more than one block can use).
+    /// </summary>
+    private static void WalkMcus(byte[] plain, long endBit, long count, HuffmanTable[] dcTables, HuffmanTable[] acTables)
+    {
+        ref var data = ref MemoryMarshal.GetArrayDataReference(plain);
+        // bits: the stream from position `bit` on, `available` of them valid; refilled before a code and its
+        // coefficient bits (at most 16 + 15) could run out, so each symbol costs a lookup and a shift.
+        long bit = 0;
+        var bits = Window(ref data, 0);
+        var available = 57;
+        for (long mcu = 0; mcu < count; mcu++)
+        {
+            for (var b = 0; b < dcTables.Length; b++)
+            {
+                var dc = dcTables[b];
+                var entry = dc.Lookup(bits);
+                if (entry == 0)
+                    entry = dc.DecodeLong(bits, bit, endBit);
+                var used = entry >> 8; // the code, then the DC difference's bits
+                bits <<= used;
+                bit += used;
+                available -= used;
+                var ac = acTables[b];
                 for (var k = 1; k < 64; k++)
                 {
-                    var rs = reader.Decode(acTable);
-                    var size = rs & 15;
-                    if (size != 0)
+                    if (available < 31)
                     {
-                        k += rs >> 4;
-                        reader.Skip(size);
+                        bits = Window(ref data, bit);
+                        available = 57;
+                    }
+                    entry = ac.Lookup(bits);
+                    if (entry == 0)
+                        entry = ac.DecodeLong(bits, bit, endBit);
+                    used = entry >> 8; // the code, then the coefficient's bits
+                    bits <<= used;
+                    bit += used;
+                    available -= used;
+                    if ((entry & 15) != 0)
+                    {
+                        k += (entry >> 4) & 15;
                     }
                     else
                     {
-                        if (rs >> 4 != 15)
+                        if ((entry & 0xF0) != 0xF0)
                             break; // end of block
                         k += 15;
                     }
                 }
+                if (bit > endBit)
+                    throw Premature("the scan's data ends before the last block of the frame");
+                if (available < 31)
+                {
+                    bits = Window(ref data, bit);
+                    available = 57;
+                }
             }
         }
-        foreach (var c in scan.Components)
-            frame.Scanned[c] = true;
-        return reader.EndOfSegment();
     }
+
+    /// <summary>The 64 bits from <paramref name="bit"/> on, most significant first (the buffer is padded past its end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Window(ref byte data, long bit) =>
+        BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, (nint)(bit >> 3)))) << (int)(bit & 7);
 
     /// <summary>The index of the next marker's code byte at or after <paramref name="pos"/> (skipping stray bytes, as libjpeg does), or -1.</summary>
     private static int NextMarker(ReadOnlySpan<byte> d, int pos)
@@ -218,8 +324,8 @@ internal static class JpegScanCheck
         }
     }
 
-    /// <summary>One scan: the frame components it codes (indices) and each one's DC and AC table (indices into <see cref="Tables"/>).</summary>
-    private sealed record Scan(int[] Components, int[] Dc, int[] Ac, HuffmanTable[] Tables)
+    /// <summary>One scan: the frame components it codes (indices) and each one's DC and AC table.</summary>
+    private sealed record Scan(int[] Components, HuffmanTable[] Dc, HuffmanTable[] Ac)
     {
         public static Scan Parse(ReadOnlySpan<byte> s, Frame frame, HuffmanTable?[] defined)
         {
@@ -227,64 +333,64 @@ internal static class JpegScanCheck
             if (count is < 1 or > 4 || s.Length < 1 + (2 * count) + 3)
                 throw new ImageDecodeException("JPEG scan header is corrupt: bad component count");
             var components = new int[count];
-            var dc = new int[count];
-            var ac = new int[count];
-            var tables = new HuffmanTable[8];
+            var dc = new HuffmanTable[count];
+            var ac = new HuffmanTable[count];
             for (var i = 0; i < count; i++)
             {
                 var id = s[1 + (2 * i)];
                 components[i] = Array.FindIndex(frame.Components, c => c.Id == id);
                 if (components[i] < 0)
                     throw new ImageDecodeException($"JPEG scan header is corrupt: no component {id} in the frame");
-                var selectors = s[2 + (2 * i)];
-                dc[i] = (selectors >> 4) & 3;
-                ac[i] = 4 + (selectors & 3);
-                tables[dc[i]] = defined[dc[i]] ?? throw new ImageDecodeException($"JPEG data is corrupt: Huffman table DC{dc[i]} is not defined");
-                tables[ac[i]] = defined[ac[i]] ?? throw new ImageDecodeException($"JPEG data is corrupt: Huffman table AC{ac[i] - 4} is not defined");
+                int selectors = s[2 + (2 * i)], dcId = selectors >> 4, acId = selectors & 15;
+                dc[i] = (dcId < 4 ? defined[dcId] : null) ?? throw new ImageDecodeException($"JPEG data is corrupt: Huffman table DC{dcId} is not defined");
+                ac[i] = (acId < 4 ? defined[4 + acId] : null) ?? throw new ImageDecodeException($"JPEG data is corrupt: Huffman table AC{acId} is not defined");
             }
-            return new Scan(components, dc, ac, tables);
+            return new Scan(components, dc, ac);
         }
     }
 
-    /// <summary>A canonical Huffman table (JPEG Annex C): codes up to 9 bits by one lookup, longer ones by length.</summary>
+    /// <summary>A canonical Huffman table (JPEG Annex C): codes up to 10 bits by one lookup, longer ones by length.</summary>
     private sealed class HuffmanTable
     {
-        public const int LookupBits = 9;
+        private const int LookupBits = 10;
 
-        /// <summary>(code length &lt;&lt; 8) | symbol for every 9-bit prefix that starts with a code of 9 bits or fewer; 0 otherwise.</summary>
-        public readonly ushort[] Lookup = new ushort[1 << LookupBits];
+        /// <summary>
+        /// For every 10-bit prefix that starts with a code of 10 bits or fewer: (bits used &lt;&lt; 8) | symbol, where the bits
+        /// used are the code's and the (symbol &amp; 15) value bits that follow it; 0 otherwise.
+        /// </summary>
+        private readonly ushort[] _lookup = new ushort[1 << LookupBits];
 
         /// <summary>The largest code of each length (-1: none); [17] ends the search.</summary>
-        public readonly int[] MaxCode = new int[18];
+        private readonly int[] _maxCode = new int[18];
 
         /// <summary>Per length: the index of its first symbol minus its first code.</summary>
-        public readonly int[] Offset = new int[17];
+        private readonly int[] _offset = new int[17];
 
-        public readonly byte[] Symbols;
+        private readonly byte[] _symbols;
 
         private HuffmanTable(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> symbols, bool dc)
         {
-            Symbols = symbols.ToArray();
+            _symbols = symbols.ToArray();
             if (dc && symbols.ContainsAnyInRange((byte)16, (byte)255))
                 throw new ImageDecodeException("JPEG data is corrupt: bad Huffman table (DC symbol over 15)");
             int code = 0, k = 0;
             for (var length = 1; length <= 16; length++)
             {
-                Offset[length] = k - code;
+                _offset[length] = k - code;
                 for (var i = 0; i < counts[length - 1]; i++, k++, code++)
                 {
                     if (length <= LookupBits)
                     {
                         var first = code << (LookupBits - length);
-                        Lookup.AsSpan(first, 1 << (LookupBits - length)).Fill((ushort)((length << 8) | symbols[k]));
+                        _lookup.AsSpan(first, 1 << (LookupBits - length)).Fill((ushort)(((length + (symbols[k] & 15)) << 8) | symbols[k]));
                     }
                 }
-                MaxCode[length] = counts[length - 1] > 0 ? code - 1 : -1;
+                _maxCode[length] = counts[length - 1] > 0 ? code - 1 : -1;
                 if (code >= 1 << length)
                     throw new ImageDecodeException("JPEG data is corrupt: bad Huffman table (too many codes)");
                 code <<= 1;
             }
-            MaxCode[17] = int.MaxValue;
+            _maxCode[17] = int.MaxValue;
         }
 
         public static void Parse(ReadOnlySpan<byte> s, HuffmanTable?[] tables)
@@ -304,115 +410,27 @@ internal static class JpegScanCheck
                 s = s[(17 + total)..];
             }
         }
-    }
 
-    /// <summary>
-    /// Reads entropy-coded bits MSB first, unstuffing FF 00. At a marker (or the end of the data) it stops loading; a
-    /// code or coefficient that needs bits past it is the premature end libjpeg warns about, here an error.
-    /// </summary>
-    private ref struct BitReader(ReadOnlySpan<byte> data, int pos)
-    {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _pos = pos;
-        private ulong _buffer;
-        private int _bits; // valid bits, from the top of _buffer
-        private bool _atMarker;
-
+        /// <summary>For a code of 10 bits or fewer at the top of <paramref name="window"/>, (bits used &lt;&lt; 8) | its symbol; else 0.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Decode(HuffmanTable table)
-        {
-            if (_bits < 32 && !_atMarker)
-                Fill();
-            var entry = table.Lookup[(int)(_buffer >> (64 - HuffmanTable.LookupBits))];
-            int length, symbol;
-            if (entry != 0)
-            {
-                length = entry >> 8;
-                symbol = entry & 0xFF;
-            }
-            else
-            {
-                (length, symbol) = DecodeLong(table);
-            }
-            if (length > _bits)
-                throw Premature("a Huffman code runs past the data");
-            _buffer <<= length;
-            _bits -= length;
-            return symbol;
-        }
+        public int Lookup(ulong window) =>
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lookup), (nint)(window >> (64 - LookupBits)));
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Skip(int count)
+        /// <summary>A code longer than 10 bits at the top of <paramref name="window"/>, found by length.</summary>
+        public int DecodeLong(ulong window, long bit, long endBit)
         {
-            if (count > _bits)
-                throw Premature("coefficient bits run past the data");
-            _buffer <<= count;
-            _bits -= count;
-        }
-
-        /// <summary>Drops the bits left of the interval and expects restart marker RSTn, n = <paramref name="index"/> mod 8.</summary>
-        public void Restart(int index)
-        {
-            var at = NextMarker(_data, _pos);
-            if (at < 0)
-                throw Premature("the data ends before a restart marker");
-            var expected = 0xD0 + (index & 7);
-            if (_data[at] != expected)
-                throw new ImageDecodeException($"JPEG data is corrupt: expected restart marker FF{expected:X2}, found FF{_data[at]:X2}");
-            _pos = at + 1;
-            _buffer = 0;
-            _bits = 0;
-            _atMarker = false;
-        }
-
-        /// <summary>Where the marker search resumes after the scan's last MCU (the rest of the loaded bits are padding).</summary>
-        public readonly int EndOfSegment() => _pos;
-
-        private readonly (int Length, int Symbol) DecodeLong(HuffmanTable table)
-        {
-            var length = HuffmanTable.LookupBits + 1;
+            var length = LookupBits + 1;
             int code;
-            while ((code = (int)(_buffer >> (64 - length))) > table.MaxCode[length])
+            while ((code = (int)(window >> (64 - length))) > _maxCode[length])
                 length++;
             if (length > 16)
             {
-                throw _atMarker && _bits < 16
+                throw bit + 16 > endBit
                     ? Premature("a Huffman code runs past the data")
                     : new ImageDecodeException("JPEG data is corrupt: bad Huffman code");
             }
-            return (length, table.Symbols[code + table.Offset[length]]);
-        }
-
-        private void Fill()
-        {
-            var data = _data;
-            while (_bits <= 56)
-            {
-                if (_pos >= data.Length)
-                {
-                    _atMarker = true;
-                    return;
-                }
-                var b = data[_pos];
-                if (b != 0xFF)
-                {
-                    _pos++;
-                }
-                else
-                {
-                    var next = _pos + 1;
-                    while (next < data.Length && data[next] == 0xFF)
-                        next++;
-                    if (next >= data.Length || data[next] != 0)
-                    {
-                        _atMarker = true; // _pos stays on the marker's first FF
-                        return;
-                    }
-                    _pos = next + 1; // FF 00: a data byte FF
-                }
-                _buffer |= (ulong)b << (56 - _bits);
-                _bits += 8;
-            }
+            var symbol = _symbols[code + _offset[length]];
+            return ((length + (symbol & 15)) << 8) | symbol;
         }
     }
 }
