@@ -80,6 +80,22 @@ public sealed partial class DockerfileTests
         Assert.Contains("ModelRuntime__ExecutionProvider=Cuda", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Cli.Dockerfile")]
+    [InlineData("CropBuilder.Dockerfile")]
+    [InlineData("Ingest.Dockerfile")]
+    [InlineData("Inference.Dockerfile")]
+    [InlineData("Inference.gpu.Dockerfile")]
+    public void Dockerfile_ImageWithVision_InstallsGtkForOpenCvSharpAndNoDistroOpenCv(string name)
+    {
+        var instructions = Parse(File.ReadAllText(RepoPaths.Path("deploy", "docker", name)));
+
+        // OpenCV arrives with the build (OpenCvSharp's runtime package); its native library links GTK 3.
+        var finalStage = instructions.Skip(instructions.ToList().FindLastIndex(i => i.Instruction == "FROM")).ToList();
+        Assert.Contains(finalStage, i => i.Instruction == "RUN" && i.Arguments.Contains("libgtk-3-0t64", StringComparison.Ordinal));
+        Assert.DoesNotContain(instructions, i => i.Arguments.Contains("libopencv", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Parse_ContinuationsAndComments_JoinedAndDropped()
     {
