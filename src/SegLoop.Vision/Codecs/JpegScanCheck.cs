@@ -219,7 +219,7 @@ internal static class JpegScanCheck
                 bit += used;
                 available -= used;
                 var ac = acTables[b];
-                for (var k = 1; k < 64; k++)
+                for (var k = 1; k < 64;)
                 {
                     if (available < 31)
                     {
@@ -233,16 +233,10 @@ internal static class JpegScanCheck
                     bits <<= used;
                     bit += used;
                     available -= used;
-                    if ((entry & 15) != 0)
-                    {
-                        k += (entry >> 4) & 15;
-                    }
-                    else
-                    {
-                        if ((entry & 0xF0) != 0xF0)
-                            break; // end of block
-                        k += 15;
-                    }
+                    var advance = entry & 31;
+                    if (advance == 0)
+                        break; // end of block
+                    k += advance;
                 }
                 if (bit > endBit)
                     throw Premature("the scan's data ends before the last block of the frame");
@@ -355,8 +349,7 @@ internal static class JpegScanCheck
         private const int LookupBits = 10;
 
         /// <summary>
-        /// For every 10-bit prefix that starts with a code of 10 bits or fewer: (bits used &lt;&lt; 8) | symbol, where the bits
-        /// used are the code's and the (symbol &amp; 15) value bits that follow it; 0 otherwise.
+        /// For every 10-bit prefix that starts with a code of 10 bits or fewer, <see cref="Entry"/> of its symbol; 0 otherwise.
         /// </summary>
         private readonly ushort[] _lookup = new ushort[1 << LookupBits];
 
@@ -382,7 +375,7 @@ internal static class JpegScanCheck
                     if (length <= LookupBits)
                     {
                         var first = code << (LookupBits - length);
-                        _lookup.AsSpan(first, 1 << (LookupBits - length)).Fill((ushort)(((length + (symbols[k] & 15)) << 8) | symbols[k]));
+                        _lookup.AsSpan(first, 1 << (LookupBits - length)).Fill((ushort)Entry(length, symbols[k]));
                     }
                 }
                 _maxCode[length] = counts[length - 1] > 0 ? code - 1 : -1;
@@ -411,7 +404,7 @@ internal static class JpegScanCheck
             }
         }
 
-        /// <summary>For a code of 10 bits or fewer at the top of <paramref name="window"/>, (bits used &lt;&lt; 8) | its symbol; else 0.</summary>
+        /// <summary>For a code of 10 bits or fewer at the top of <paramref name="window"/>, its <see cref="Entry"/>; else 0.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Lookup(ulong window) =>
             Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lookup), (nint)(window >> (64 - LookupBits)));
@@ -429,8 +422,19 @@ internal static class JpegScanCheck
                     ? Premature("a Huffman code runs past the data")
                     : new ImageDecodeException("JPEG data is corrupt: bad Huffman code");
             }
-            var symbol = _symbols[code + _offset[length]];
-            return ((length + (symbol & 15)) << 8) | symbol;
+            return Entry(length, _symbols[code + _offset[length]]);
+        }
+
+        /// <summary>
+        /// (bits used &lt;&lt; 8) | advance: the bits are the code's and the (symbol &amp; 15) value bits after it; the advance
+        /// is how many coefficients an AC symbol covers: run + 1 with a value, 16 for ZRL (F0), 0 for any other symbol
+        /// without a value, which ends the block as it does in libjpeg. For a DC symbol only the bits count.
+        /// </summary>
+        private static int Entry(int length, byte symbol)
+        {
+            int run = symbol >> 4, size = symbol & 15;
+            var advance = size != 0 ? run + 1 : run == 15 ? 16 : 0;
+            return ((length + size) << 8) | advance;
         }
     }
 }
