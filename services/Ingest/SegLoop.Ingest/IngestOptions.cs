@@ -15,6 +15,10 @@ public sealed class IngestOptions
     [Range(1, int.MaxValue)]
     public int MaxImageBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>Ingest:MaxMaskBytes: largest mask PNG (an instance's maskKey) read from storage; larger ones are refused unread.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxMaskBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>Ingest:OutOfBoundsMargin: polygon vertices may lie this fraction of the width/height outside the image (they are clipped); further is refused.</summary>
     [Range(0.0, 10.0)]
     public double OutOfBoundsMargin { get; set; } = 0.1;

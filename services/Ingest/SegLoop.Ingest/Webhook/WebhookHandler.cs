@@ -95,16 +95,10 @@ public sealed class WebhookHandler(IBlobStore store, IPublishEndpoint publish, I
         CancellationToken cancellationToken)
     {
         Log.WebhookBadRequest(logger, status, string.Join(", ", reasons.Select(r => r.Code).Distinct()));
-        var printableId = string.IsNullOrWhiteSpace(taskId) ? null : PayloadValidator.Printable(taskId);
-        await publish.Publish(new AnnotationRejected
-        {
-            TaskId = printableId ?? "(none)",
-            Customer = customer,
-            Project = project,
-            EntryPoint = EntryPoints.Webhook,
-            Reasons = reasons,
-        }, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new WebhookResponse(printableId, reasons), statusCode: status);
+        // The answer and the event say the same, bounded: a body of a million bad instances gets a hundred reasons and a count.
+        var rejected = Rejections.Create(taskId, customer, project, EntryPoints.Webhook, reasons);
+        await publish.Publish(rejected, cancellationToken).ConfigureAwait(false);
+        return Results.Json(new WebhookResponse(string.IsNullOrWhiteSpace(taskId) ? null : rejected.TaskId, rejected.Reasons), statusCode: status);
     }
 
     /// <summary>The body, or null when it is over <paramref name="limit"/> bytes (declared or actual).</summary>
