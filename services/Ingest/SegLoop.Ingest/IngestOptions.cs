@@ -57,6 +57,32 @@ public sealed class WebhookOptions : IValidatableObject
         !string.IsNullOrWhiteSpace(SecretFile) ? File.ReadAllText(SecretFile).Trim()
         : string.IsNullOrEmpty(Secret) ? null : Secret;
 
+    /// <summary>
+    /// The secret, or false with the problem when the secret file cannot be read now or holds no usable secret (it is
+    /// read on every request, so a rotated file takes effect at once; a deleted one must not fail as an exception).
+    /// </summary>
+    public bool TryResolveSecret(out string? secret, out string problem)
+    {
+        problem = "";
+        try
+        {
+            secret = ResolveSecret();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            secret = null;
+            problem = $"the webhook secret file '{SecretFile}' cannot be read: {e.Message}";
+            return false;
+        }
+        if (!string.IsNullOrWhiteSpace(SecretFile) && (secret is null || secret.Length < MinSecretLength))
+        {
+            problem = $"the webhook secret file '{SecretFile}' holds {(string.IsNullOrEmpty(secret) ? "no secret" : "a secret shorter than " + MinSecretLength + " characters")}";
+            secret = null;
+            return false;
+        }
+        return true;
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!string.IsNullOrEmpty(Secret) && !string.IsNullOrEmpty(SecretFile))

@@ -27,8 +27,31 @@ public sealed class WebhookHandler(IBlobStore store, IPublishEndpoint publish, I
     public async Task<IResult> HandleAsync(HttpContext http, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(http);
+        try
+        {
+            return await HandleCoreAsync(http, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Storage or the broker failed: the caller may send the task again; it gets a reason, never an empty 500.
+            Log.WebhookUnavailable(logger, e);
+            http.Response.Headers.RetryAfter = "30";
+            return Results.Json(new WebhookResponse(null, Error: "the task could not be stored or announced now; send it again later"),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private async Task<IResult> HandleCoreAsync(HttpContext http, CancellationToken cancellationToken)
+    {
         var o = options.Value;
-        if (!SecretMatches(http.Request.Headers[SecretHeader].ToString(), o.Webhook.ResolveSecret()))
+        if (!o.Webhook.TryResolveSecret(out var secret, out var problem))
+        {
+            Log.WebhookSecretUnreadable(logger, problem);
+            http.Response.Headers.RetryAfter = "30";
+            return Results.Json(new WebhookResponse(null, Error: "the webhook cannot check secrets now (its secret is unreadable); try again later"),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        if (!SecretMatches(http.Request.Headers[SecretHeader].ToString(), secret))
         {
             Log.WebhookUnauthorized(logger, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.ContainsKey(SecretHeader) ? "wrong secret" : "no secret header");
             return Results.Json(new WebhookResponse(null, Error: $"missing or wrong {SecretHeader} header"), statusCode: StatusCodes.Status401Unauthorized);
