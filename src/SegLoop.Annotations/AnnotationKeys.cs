@@ -79,6 +79,26 @@ public static class AnnotationKeys
         return head + "-" + hash;
     }
 
+    /// <summary>
+    /// One key segment for several names together (a crop id: customer, project, task, instance), one-to-one with the
+    /// tuple: their <see cref="Segment"/>s joined by '-' when none holds a '-' (so the parts can be told apart), else
+    /// the joined text cut to <see cref="MaxSegmentLength"/> with a hash of the whole tuple. Joining alone made
+    /// ("a-b", "c") and ("a", "b-c") one id, across customers.
+    /// </summary>
+    public static string Compound(params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var parts = names.Select(Segment).ToArray();
+        var joined = string.Join('-', parts);
+        if (!parts.Any(p => p.Contains('-', StringComparison.Ordinal)) && joined.Length <= MaxSegmentLength && !EndsLikeHash(joined))
+            return joined;
+        // Each name with its length in front: no two tuples give the same text to hash.
+        var identity = string.Concat(names.Select(n => n.Trim()).Select(n => $"{n.Length}:{n}"));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(identity.AsSpan())))[..HashLength];
+        var head = joined.Length > MaxSegmentLength - HashLength - 1 ? joined[..(MaxSegmentLength - HashLength - 1)] : joined;
+        return head + "-" + hash;
+    }
+
     private static bool IsSafe(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
 
     private static bool EndsLikeHash(string segment) =>

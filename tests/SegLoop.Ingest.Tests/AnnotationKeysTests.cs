@@ -100,4 +100,15 @@ public sealed class AnnotationKeysTests
     [InlineData("images/x.png", null)]
     public void CustomerSegmentOf_KnownLayouts_NameTheCustomer(string key, string? customer) =>
         Assert.Equal(customer, AnnotationKeys.CustomerSegmentOf(key));
+
+    [Fact]
+    public void Compound_PartsThatJoinAlike_DistinctSegments()
+    {
+        Assert.Equal("acme-roads-t1-7", AnnotationKeys.Compound("acme", "roads", "t1", "7"));
+        Assert.NotEqual(AnnotationKeys.Compound("a-b", "c", "t", "1"), AnnotationKeys.Compound("a", "b-c", "t", "1"));
+        Assert.NotEqual(AnnotationKeys.Compound("a b", "c", "t", "1"), AnnotationKeys.Compound("a_b", "c", "t", "1"));
+        var hashed = AnnotationKeys.Compound("a-b", "c", "t", "1");
+        Assert.NotEqual(hashed, AnnotationKeys.Compound(hashed));
+        Assert.True(AnnotationKeys.Compound(new string('x', 90), "p", "t", "1").Length <= AnnotationKeys.MaxSegmentLength);
+    }
 }
