@@ -52,6 +52,16 @@ public sealed class BoundsTests
         Assert.True(bytes < 4096, $"answer is {bytes} bytes");
         var published = host.Harness.Published.Select<AnnotationRejected>().Single().Context.Message;
         Assert.Equal(answer.Reasons, published.Reasons);
+        Assert.Equal(("many", "acme", "roads"), (published.TaskId, published.Customer, published.Project));
+    }
+
+    [Fact]
+    public void TaskBodyOutline_NestedInstances_CountsTopLevelOnes()
+    {
+        var body = """{"taskId":"t","Instances":[{"id":1,"polygons":[[1,2,3,4,5,6],[1,2,3,4,5,6]]},{"rle":{"size":[2,2],"counts":[4]}},null],"customer":"c","project":"p","other":{"instances":[1,2,3,4]}}"""u8;
+        Assert.Equal(new TaskBodyOutline(3, "t", "c", "p"), TaskBodyOutline.Scan(body));
+        Assert.Null(TaskBodyOutline.Scan("[1,2]"u8));
+        Assert.Null(TaskBodyOutline.Scan("{\"instances\":[{},"u8));
     }
 
     [Fact]

@@ -66,6 +66,15 @@ public sealed class WebhookHandler(IBlobStore store, IPublishEndpoint publish, I
             return await RefuseAsync(null, null, null, [tooLarge], StatusCodes.Status413PayloadTooLarge, cancellationToken).ConfigureAwait(false);
         }
 
+        // The instance count first, from a scan that builds nothing: over Ingest:MaxInstances the body is refused
+        // before an object per instance is made (16 MiB of "{}," is five million of them).
+        if (TaskBodyOutline.Scan(body) is { } outline && outline.InstanceCount > o.MaxInstances)
+        {
+            var tooMany = RejectionCodes.Of(RejectionCodes.TooManyInstances,
+                $"The task has {outline.InstanceCount} instances; at most {o.MaxInstances} are accepted (Ingest:MaxInstances).", "instances");
+            return await RefuseAsync(outline.TaskId, outline.Customer, outline.Project, [tooMany], StatusCodes.Status400BadRequest, cancellationToken).ConfigureAwait(false);
+        }
+
         TaskPayload? payload;
         try
         {
