@@ -218,5 +218,11 @@ public static class LabelMapImporter
             problems.Add(RejectionCodes.Of(RejectionCodes.LabelUnreadable, $"The {kind} PNG {name} cannot be decoded: {e.Message}", name));
             return null;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // One unreadable file of the export (a folder named like a PNG, no permission) refuses its task, not the whole import.
+            problems.Add(RejectionCodes.Of(RejectionCodes.LabelUnreadable, $"The {kind} PNG {name} cannot be read: {e.Message}", name));
+            return null;
+        }
     }
 }
