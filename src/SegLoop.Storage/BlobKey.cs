@@ -12,6 +12,9 @@ public static class BlobKey
             throw new InvalidBlobKeyException(key ?? "", "the key is empty");
         if (key.Length > MaxLength)
             throw new InvalidBlobKeyException(key, $"the key is longer than {MaxLength} characters");
+        // S3 counts bytes: a key of 400 CJK characters is 1200 of them.
+        if (System.Text.Encoding.UTF8.GetByteCount(key) > MaxLength)
+            throw new InvalidBlobKeyException(key, $"the key is longer than {MaxLength} bytes in UTF-8");
         foreach (var c in key)
         {
             if (char.IsControl(c))

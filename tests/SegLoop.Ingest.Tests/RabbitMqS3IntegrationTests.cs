@@ -120,7 +120,7 @@ public sealed class RabbitMqS3IntegrationTests(ITestOutputHelper output)
             // Every stored document holds what its source says, per image.
             foreach (var image in cocoSource.Images)
             {
-                var document = await store.GetJsonAsync<AnnotationDocument>(AnnotationKeys.Ingested(customer, "coco", Path.GetFileNameWithoutExtension(image.FileName)));
+                var document = await store.GetJsonAsync<AnnotationDocument>(AnnotationKeys.Ingested(customer, "coco", CocoImporter.TaskIdOf(image)));
                 Assert.Equal(cocoSource.Annotations.Count(a => a.ImageId == image.Id), document.Instances.Count);
                 Assert.Equal((image.Width, image.Height), (document.Width, document.Height));
             }

@@ -153,6 +153,106 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Equal(EntryPoints.Bus, rejected.EntryPoint);
     }
 
+    private static string TaskBody(string taskId, string customer, string image, string? maskKey = null) => JsonSerializer.Serialize(new
+    {
+        taskId, customer, project = "roads", domain = "street", image,
+        instances = new object[]
+        {
+            maskKey is null
+                ? new { id = "7", className = "car", polygons = new[] { new[] { 5.0, 5, 40, 5, 40, 30, 5, 30 } } }
+                : new { id = "7", className = "car", maskKey },
+        },
+    });
+
+    private async Task<AnnotationIngested> IngestedAsync(string taskId, string customer)
+    {
+        var harness = _app.Services.GetRequiredService<ITestHarness>();
+        Assert.True(await harness.Published.Any<AnnotationIngested>(m => m.Context.Message.TaskId == taskId && m.Context.Message.Customer == customer),
+            $"{customer}/{taskId} was not ingested");
+        return harness.Published.Select<AnnotationIngested>().First(m => m.Context.Message.TaskId == taskId && m.Context.Message.Customer == customer).Context.Message;
+    }
+
+    private async Task<AnnotationRejected> RejectedAsync(string taskId)
+    {
+        var harness = _app.Services.GetRequiredService<ITestHarness>();
+        Assert.True(await harness.Published.Any<AnnotationRejected>(m => m.Context.Message.TaskId == taskId), $"{taskId} was not rejected");
+        // The rejection is published by the consumer that would otherwise have faulted: once it is there, no fault can follow.
+        Assert.DoesNotContain(harness.Published.Select<Fault<AnnotationTaskCompleted>>(), m => m.Context.Message.Message.TaskId == taskId);
+        return harness.Published.Select<AnnotationRejected>().First(m => m.Context.Message.TaskId == taskId).Context.Message;
+    }
+
+    [Theory]
+    [InlineData("東京-1", "大阪-1", "acme", "acme")]
+    [InlineData("x y", "x_y", "acme", "acme")]
+    [InlineData("t-same", "t-same", "globex inc", "globex_inc")]
+    public async Task Post_NamesDifferingOnlyInReplacedCharacters_BothStoredUnderTheirOwnKeys(string task1, string task2, string customer1, string customer2)
+    {
+        var store = _app.Services.GetRequiredService<IBlobStore>();
+        foreach (var customer in new[] { customer1, customer2 }.Distinct())
+            await store.PutBytesAsync($"uploads/{customer.Replace(' ', '-')}/w.png", TestImages.Png(64, 48));
+        using (var first = await PostAsync(TaskBody(task1, customer1, $"uploads/{customer1.Replace(' ', '-')}/w.png")))
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        using (var second = await PostAsync(TaskBody(task2, customer2, $"uploads/{customer2.Replace(' ', '-')}/w.png")))
+            Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+
+        var a = await IngestedAsync(task1, customer1);
+        var b = await IngestedAsync(task2, customer2);
+        Assert.NotEqual(a.DocumentKey, b.DocumentKey);
+        Assert.NotEqual(a.ImageKey, b.ImageKey);
+        Assert.NotEqual(IngestKeys.Incoming(customer1, "roads", task1), IngestKeys.Incoming(customer2, "roads", task2));
+        var documentA = await store.GetJsonAsync<Annotations.AnnotationDocument>(a.DocumentKey);
+        var documentB = await store.GetJsonAsync<Annotations.AnnotationDocument>(b.DocumentKey);
+        Assert.Equal((task1, customer1), (documentA.Provenance.TaskId, documentA.Provenance.Customer));
+        Assert.Equal((task2, customer2), (documentB.Provenance.TaskId, documentB.Provenance.Customer));
+    }
+
+    [Fact]
+    public async Task Post_ImageKeyOfAnotherCustomer_Answers400OtherCustomersKey()
+    {
+        var store = _app.Services.GetRequiredService<IBlobStore>();
+        await store.PutBytesAsync("images/acme/roads/private.png", TestImages.Png(64, 48));
+
+        using var response = await PostAsync(TaskBody("steal-1", "globex", "images/acme/roads/private.png"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var answer = await response.Content.ReadFromJsonAsync<WebhookResponse>(JsonDefaults.Options);
+        Assert.Equal(RejectionCodes.OtherCustomersKey, Assert.Single(answer!.Reasons!).Code);
+
+        using var mask = await PostAsync(TaskBody("steal-2", "globex", "uploads/acme/w.png", maskKey: "annotations/ingested/acme/roads/w-1.json"));
+        var maskAnswer = await mask.Content.ReadFromJsonAsync<WebhookResponse>(JsonDefaults.Options);
+        Assert.Equal(HttpStatusCode.BadRequest, mask.StatusCode);
+        Assert.Equal(RejectionCodes.OtherCustomersKey, Assert.Single(maskAnswer!.Reasons!).Code);
+
+        // The owner may name its own stored image.
+        using var own = await PostAsync(TaskBody("own-1", "acme", "images/acme/roads/private.png"));
+        Assert.Equal(HttpStatusCode.Accepted, own.StatusCode);
+        await IngestedAsync("own-1", "acme");
+    }
+
+    [Fact]
+    public async Task Post_KeysThatFailToRead_AcceptedThenRejectedWithReasonNeverFaulted()
+    {
+        var store = _app.Services.GetRequiredService<IBlobStore>();
+        await store.PutBytesAsync("uploads/acme/folder/inside.png", TestImages.Png(64, 48));
+        var longSegment = "uploads/acme/" + new string('l', 300) + ".png";
+        var cases = new (string TaskId, string Image, string? Mask, string Code)[]
+        {
+            ("long-image", longSegment, null, RejectionCodes.UnsafeKey),
+            ("folder-image", "uploads/acme/folder", null, RejectionCodes.ImageNotFound),
+            ("long-mask", "uploads/acme/w.png", longSegment, RejectionCodes.UnsafeKey),
+            ("folder-mask", "uploads/acme/w.png", "uploads/acme/folder", RejectionCodes.MaskNotFound),
+        };
+        foreach (var c in cases)
+        {
+            using var response = await PostAsync(TaskBody(c.TaskId, "acme", c.Image, c.Mask));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+        foreach (var c in cases)
+        {
+            var rejected = await RejectedAsync(c.TaskId);
+            Assert.Equal(c.Code, Assert.Single(rejected.Reasons).Code);
+        }
+    }
+
     [Fact]
     public void MapIngestWebhook_NoSecretConfigured_Throws()
     {

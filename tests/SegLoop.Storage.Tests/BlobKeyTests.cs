@@ -76,4 +76,13 @@ public sealed class BlobKeyTests
         Assert.Equal("a/b/c.json", BlobKey.Combine("a", "b", "c.json"));
         Assert.Throws<InvalidBlobKeyException>(() => BlobKey.Combine("a", "..", "c"));
     }
+
+    [Fact]
+    public void Validate_UnderLimitInCharactersButOverInUtf8Bytes_Throws()
+    {
+        var key = "images/" + new string('東', 400);
+        Assert.True(key.Length <= BlobKey.MaxLength);
+        var error = Assert.Throws<InvalidBlobKeyException>(() => BlobKey.Validate(key));
+        Assert.Contains("bytes in UTF-8", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -160,6 +160,52 @@ public sealed class LocalFolderBlobStoreTests : IDisposable
         Assert.Contains(versions, v => v.AsSpan().SequenceEqual(stored));
     }
 
+    [Fact]
+    public async Task Keys_ThroughSymlinkToOutsideRoot_RefusedForReadWriteExistsAndDelete()
+    {
+        var outside = Directory.CreateDirectory(Path.Combine(_root, "outside")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(outside, "secret.txt"), "secret");
+        Directory.CreateSymbolicLink(Path.Combine(_store.Root, "escape"), outside);
+        File.CreateSymbolicLink(Path.Combine(_store.Root, "file-escape"), Path.Combine(outside, "secret.txt"));
+
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => _store.OpenReadAsync("escape/secret.txt"));
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => _store.OpenReadAsync("file-escape"));
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => _store.PutBytesAsync("escape/new.txt", "x"u8.ToArray()));
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => _store.PutBytesAsync("escape/secret.txt", "overwritten"u8.ToArray()));
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => _store.ExistsAsync("escape/secret.txt"));
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => _store.DeleteAsync("escape/secret.txt"));
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => ToListAsync(_store.ListAsync("escape/")));
+
+        Assert.Equal("secret", await File.ReadAllTextAsync(Path.Combine(outside, "secret.txt")));
+        Assert.Equal(["secret.txt"], Directory.GetFiles(outside).Select(Path.GetFileName));
+        Assert.DoesNotContain(await ToListAsync(_store.ListAsync("")), k => k.Contains("secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Keys_ThroughSymlinkInsideRoot_StillServed()
+    {
+        await _store.PutBytesAsync("real/a.txt", "a"u8.ToArray());
+        Directory.CreateSymbolicLink(Path.Combine(_store.Root, "alias"), Path.Combine(_store.Root, "real"));
+
+        Assert.Equal("a", Encoding.UTF8.GetString(await _store.GetBytesAsync("alias/a.txt")));
+    }
+
+    [Fact]
+    public async Task OpenReadAsync_KeyOfAFolder_ThrowsBlobNotFound()
+    {
+        await _store.PutBytesAsync("folder/inside.txt", "x"u8.ToArray());
+        await Assert.ThrowsAsync<BlobNotFoundException>(() => _store.OpenReadAsync("folder"));
+    }
+
+    [Fact]
+    public async Task Keys_SegmentOver255Bytes_RefusedAsInvalidKeys()
+    {
+        var key = "images/" + new string('a', 300) + ".png";
+        var error = await Assert.ThrowsAsync<InvalidBlobKeyException>(() => _store.OpenReadAsync(key));
+        Assert.Contains("255 bytes", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => _store.PutBytesAsync(key, "x"u8.ToArray()));
+    }
+
     private static async Task<List<string>> ToListAsync(IAsyncEnumerable<string> items)
     {
         var list = new List<string>();

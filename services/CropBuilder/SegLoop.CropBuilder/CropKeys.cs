@@ -9,9 +9,9 @@ public static class CropKeys
     public const string CropsRoot = "crops";
     public const string ManifestsRoot = "crop-manifests";
 
-    /// <summary>A crop id unique across customers and projects: {customer}-{project}-{taskId}-{instanceId}, made key-safe.</summary>
+    /// <summary>A crop id unique across customers and projects: {customer}-{project}-{taskId}-{instanceId}, one-to-one (<see cref="AnnotationKeys.Compound"/>).</summary>
     public static string CropId(string customer, string project, string taskId, string instanceId) =>
-        AnnotationKeys.Segment($"{customer}-{project}-{taskId}-{instanceId}");
+        AnnotationKeys.Compound(customer, project, taskId, instanceId);
 
     /// <summary>crops/{taxonomyVersion}/{domain}/{class}/{cropId}.jpg</summary>
     public static string Crop(string taxonomyVersion, string domain, string className, string cropId) =>

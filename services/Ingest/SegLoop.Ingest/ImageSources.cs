@@ -46,6 +46,9 @@ internal static class ImageBytes
 {
     public static async Task<byte[]> ReadLimitedAsync(Stream stream, long maxBytes, CancellationToken cancellationToken)
     {
+        // A file says its length: one over the limit is refused without reading a byte of it.
+        if (stream.CanSeek && stream.Length - stream.Position > maxBytes)
+            throw new ImageBytesLimitException(stream.Length - stream.Position, maxBytes);
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;

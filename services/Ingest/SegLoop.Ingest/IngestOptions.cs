@@ -15,6 +15,10 @@ public sealed class IngestOptions
     [Range(1, int.MaxValue)]
     public int MaxImageBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>Ingest:MaxMaskBytes: largest mask PNG (an instance's maskKey) read from storage; larger ones are refused unread.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxMaskBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>Ingest:OutOfBoundsMargin: polygon vertices may lie this fraction of the width/height outside the image (they are clipped); further is refused.</summary>
     [Range(0.0, 10.0)]
     public double OutOfBoundsMargin { get; set; } = 0.1;
@@ -52,6 +56,32 @@ public sealed class WebhookOptions : IValidatableObject
     public string? ResolveSecret() =>
         !string.IsNullOrWhiteSpace(SecretFile) ? File.ReadAllText(SecretFile).Trim()
         : string.IsNullOrEmpty(Secret) ? null : Secret;
+
+    /// <summary>
+    /// The secret, or false with the problem when the secret file cannot be read now or holds no usable secret (it is
+    /// read on every request, so a rotated file takes effect at once; a deleted one must not fail as an exception).
+    /// </summary>
+    public bool TryResolveSecret(out string? secret, out string problem)
+    {
+        problem = "";
+        try
+        {
+            secret = ResolveSecret();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            secret = null;
+            problem = $"the webhook secret file '{SecretFile}' cannot be read: {e.Message}";
+            return false;
+        }
+        if (!string.IsNullOrWhiteSpace(SecretFile) && (secret is null || secret.Length < MinSecretLength))
+        {
+            problem = $"the webhook secret file '{SecretFile}' holds {(string.IsNullOrEmpty(secret) ? "no secret" : "a secret shorter than " + MinSecretLength + " characters")}";
+            secret = null;
+            return false;
+        }
+        return true;
+    }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -32,7 +32,9 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
 
         byte[]? imageBytes = null;
         ImageHeader header = default;
-        if (!string.IsNullOrWhiteSpace(payload.Image) && !reasons.Any(r => r.Item == "image"))
+        // Over Ingest:MaxInstances: refused as it is, without reading the image or looking at any instance.
+        var tooMany = reasons.Any(r => r.Code == TooManyInstances);
+        if (!tooMany && !string.IsNullOrWhiteSpace(payload.Image) && !reasons.Any(r => r.Item == "image"))
         {
             imageBytes = await LoadImageAsync(request, reasons, o, cancellationToken).ConfigureAwait(false);
             if (imageBytes is not null && !TryDecode(imageBytes, reasons, o, out header))
@@ -40,6 +42,7 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
         }
 
         var instances = new List<AnnotationInstance>();
+        var masks = new Dictionary<string, MaskResult>(StringComparer.Ordinal);
         if (imageBytes is not null)
         {
             if (payload.Width is { } dw && payload.Height is { } dh && (dw != header.Width || dh != header.Height))
@@ -55,7 +58,7 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
                 reasons.AddRange(geometry.Where(r => r.Code is CoordinatesOutOfBounds or RleSizeMismatch));
                 if (geometry.Count > 0)
                     continue;
-                var rle = await RasteriseAsync(instance, item, header, reasons, o, cancellationToken).ConfigureAwait(false);
+                var rle = await RasteriseAsync(instance, item, header, reasons, o, masks, cancellationToken).ConfigureAwait(false);
                 if (rle is null)
                     continue;
                 if (rle.Area == 0)
@@ -78,14 +81,7 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
 
         if (reasons.Count > 0 || imageBytes is null)
         {
-            var rejected = new AnnotationRejected
-            {
-                TaskId = string.IsNullOrWhiteSpace(payload.TaskId) ? "(none)" : PayloadValidator.Printable(payload.TaskId),
-                Customer = payload.Customer,
-                Project = payload.Project,
-                EntryPoint = request.EntryPoint,
-                Reasons = reasons,
-            };
+            var rejected = Rejections.Create(payload.TaskId, payload.Customer, payload.Project, request.EntryPoint, reasons);
             Log.TaskRejected(logger, rejected.TaskId, request.EntryPoint, string.Join(", ", reasons.Select(r => r.Code).Distinct()));
             return new IngestOutcome { Rejected = rejected };
         }
@@ -150,6 +146,14 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
         {
             reasons.Add(Of(ImageTooLarge, e.Message, "image"));
         }
+        catch (UnauthorizedAccessException)
+        {
+            reasons.Add(Of(ImageUnreadable, $"The image '{PayloadValidator.Printable(name)}' cannot be read: access is denied.", "image"));
+        }
+        catch (PathTooLongException)
+        {
+            reasons.Add(Of(UnsafeKey, $"The image name '{PayloadValidator.Printable(name)}' is refused: the path is too long for the file system.", "image"));
+        }
         return null;
     }
 
@@ -211,7 +215,7 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
     }
 
     private async Task<RleMask?> RasteriseAsync(PayloadInstance instance, string item, ImageHeader header, List<Rejection> reasons, IngestOptions o,
-        CancellationToken cancellationToken)
+        Dictionary<string, MaskResult> masks, CancellationToken cancellationToken)
     {
         try
         {
@@ -223,7 +227,7 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
                     ? RleMask.FromCompressedString(header.Height, header.Width, rle.Counts.GetString()!)
                     : RleMask.FromUncompressedCounts(header.Height, header.Width, rle.Counts.EnumerateArray().Select(c => c.GetInt64()).ToArray());
             }
-            return await ReadMaskAsync(instance.MaskKey!, item, header, reasons, o, cancellationToken).ConfigureAwait(false);
+            return await ReadMaskAsync(instance.MaskKey!, item, header, reasons, o, masks, cancellationToken).ConfigureAwait(false);
         }
         catch (CocoMaskException e)
         {
@@ -232,26 +236,52 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
         }
     }
 
-    private async Task<RleMask?> ReadMaskAsync(string key, string item, ImageHeader header, List<Rejection> reasons, IngestOptions o, CancellationToken cancellationToken)
+    /// <summary>
+    /// The mask of <paramref name="key"/> as an RLE, read (at most Ingest:MaxMaskBytes) and decoded once per task however
+    /// many instances name it; what is wrong with it becomes a reason for each instance that names it.
+    /// </summary>
+    private async Task<RleMask?> ReadMaskAsync(string key, string item, ImageHeader header, List<Rejection> reasons, IngestOptions o,
+        Dictionary<string, MaskResult> masks, CancellationToken cancellationToken)
+    {
+        if (!masks.TryGetValue(key, out var result))
+        {
+            result = await DecodeMaskAsync(key, header, o, cancellationToken).ConfigureAwait(false);
+            masks[key] = result;
+        }
+        if (result.Problem is { } problem)
+            reasons.Add(Of(problem.Code, $"Instance '{item}' {problem.Detail}", item));
+        return result.Mask;
+    }
+
+    private async Task<MaskResult> DecodeMaskAsync(string key, ImageHeader header, IngestOptions o, CancellationToken cancellationToken)
     {
         byte[] bytes;
         try
         {
-            bytes = await store.GetBytesAsync(key, cancellationToken).ConfigureAwait(false);
+            await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+            bytes = await ImageBytes.ReadLimitedAsync(stream, o.MaxMaskBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobNotFoundException)
         {
-            reasons.Add(Of(MaskNotFound, $"Instance '{item}' names the mask '{key}', which is not in storage.", item));
-            return null;
+            return MaskResult.Failed(MaskNotFound, $"names the mask '{key}', which is not in storage.");
+        }
+        catch (InvalidBlobKeyException e)
+        {
+            return MaskResult.Failed(UnsafeKey, $"names the mask '{PayloadValidator.Printable(key)}', which is refused: {e.Problem}.");
+        }
+        catch (ImageBytesLimitException)
+        {
+            return MaskResult.Failed(MaskTooLarge, $"names the mask '{key}', which is over {o.MaxMaskBytes} bytes (Ingest:MaxMaskBytes).");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return MaskResult.Failed(MaskUnreadable, $"names the mask '{key}', which storage does not let Ingest read.");
         }
         try
         {
             using var mask = ImageCodec.Decode(bytes, new DecodeOptions { MaxPixels = o.MaxImagePixels, Mode = DecodeMode.Unchanged });
             if (mask.Width != header.Width || mask.Height != header.Height)
-            {
-                reasons.Add(Of(MaskSizeMismatch, $"Instance '{item}' mask '{key}' is {mask.Width}x{mask.Height} but the image is {header.Width}x{header.Height}.", item));
-                return null;
-            }
+                return MaskResult.Failed(MaskSizeMismatch, $"mask '{key}' is {mask.Width}x{mask.Height} but the image is {header.Width}x{header.Height}.");
             var pixels = mask.Pixels;
             var channels = mask.Channels;
             var set = new byte[mask.Width * mask.Height];
@@ -261,12 +291,21 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
                 for (var c = 0; c < Math.Min(channels, 3); c++)
                     set[i] |= pixels[(i * channels) + c];
             }
-            return RleMask.Encode(set, mask.Height, mask.Width);
+            return new MaskResult(RleMask.Encode(set, mask.Height, mask.Width), null);
+        }
+        catch (ImageTooLargeException e)
+        {
+            return MaskResult.Failed(MaskUnreadable, $"mask '{key}' is too large: {e.Message} (Ingest:MaxImagePixels is {o.MaxImagePixels}).");
         }
         catch (VisionException e)
         {
-            reasons.Add(Of(MaskUnreadable, $"Instance '{item}' mask '{key}' cannot be decoded as PNG/JPEG: {e.Message}", item));
-            return null;
+            return MaskResult.Failed(MaskUnreadable, $"mask '{key}' cannot be decoded as PNG/JPEG: {e.Message}");
         }
+    }
+
+    /// <summary>A decoded mask, or why there is none (the detail follows "Instance 'id' ").</summary>
+    private sealed record MaskResult(RleMask? Mask, (string Code, string Detail)? Problem)
+    {
+        public static MaskResult Failed(string code, string detail) => new(null, (code, detail));
     }
 }

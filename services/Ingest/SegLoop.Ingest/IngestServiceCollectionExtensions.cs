@@ -27,6 +27,7 @@ public static class IngestServiceCollectionExtensions
         services.TryAddSingleton<IngestProcessor>();
         services.TryAddSingleton<StoredTaskReader>();
         services.TryAddScoped<WebhookHandler>();
+        services.AddHealthChecks().AddCheck<WebhookSecretHealthCheck>(WebhookSecretHealthCheck.Name, tags: [HostingExtensions.ReadyTag]);
         // A stored task that does not parse will not parse better on a retry.
         services.AddPermanentFailures(typeof(FormatException));
         return services;

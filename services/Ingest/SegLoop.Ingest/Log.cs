@@ -18,4 +18,10 @@ internal static partial class Log
 
     [LoggerMessage(5, LogLevel.Information, "Webhook answered {Status} to a bad body: {Codes}")]
     public static partial void WebhookBadRequest(ILogger logger, int status, string codes);
+
+    [LoggerMessage(6, LogLevel.Error, "Webhook answers 503: {Problem}")]
+    public static partial void WebhookSecretUnreadable(ILogger logger, string problem);
+
+    [LoggerMessage(7, LogLevel.Error, "Webhook answers 503: the task could not be stored or published")]
+    public static partial void WebhookUnavailable(ILogger logger, Exception exception);
 }

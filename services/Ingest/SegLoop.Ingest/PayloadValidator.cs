@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SegLoop.Annotations;
 using SegLoop.Contracts;
 using SegLoop.Storage;
 using SegLoop.Vision.Coco;
@@ -26,7 +27,10 @@ public static class PayloadValidator
         if (string.IsNullOrWhiteSpace(payload.Image))
             reasons.Add(Of(MissingField, "The task has no image: give a storage key (or an http(s) URL when enabled).", "image"));
         else if (!imageFromSource)
+        {
             CheckImageReference(reasons, payload.Image, options);
+            CheckOwner(reasons, payload.Image, payload.Customer, "image", "image");
+        }
 
         if (payload.Width is { } w && w <= 0 || payload.Height is { } h && h <= 0)
             reasons.Add(Of(InvalidField, $"The declared image size {payload.Width}x{payload.Height} (width x height) is not positive.", "width"));
@@ -39,7 +43,11 @@ public static class PayloadValidator
             return reasons;
         }
         if (payload.Instances.Count > options.MaxInstances)
-            reasons.Add(Of(InvalidField, $"The task has {payload.Instances.Count} instances; at most {options.MaxInstances} are accepted (Ingest:MaxInstances).", "instances"));
+        {
+            // Checked before any instance: a task over the limit costs no per-instance work and one reason.
+            reasons.Add(Of(TooManyInstances, $"The task has {payload.Instances.Count} instances; at most {options.MaxInstances} are accepted (Ingest:MaxInstances).", "instances"));
+            return reasons;
+        }
 
         (int W, int H)? declared = checkDeclaredSize && payload.Width is > 0 && payload.Height is > 0 ? (payload.Width.Value, payload.Height.Value) : null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -67,8 +75,22 @@ public static class PayloadValidator
             else if (HasControl(instance.ClassName))
                 reasons.Add(Of(InvalidClassName, $"Instance '{item}' has a class name with control characters ({Printable(instance.ClassName)}).", item));
             CheckGeometry(reasons, instance, item, declared, options);
+            if (instance.MaskKey is not null)
+                CheckOwner(reasons, instance.MaskKey, payload.Customer, item, "maskKey");
         }
         return reasons;
+    }
+
+    /// <summary>
+    /// Refuses a key that names another customer's stored data (images/{other}/..., annotations/.../{other}/...,
+    /// incoming/{other}/...): a task reads only its own customer's objects, or objects outside those layouts.
+    /// </summary>
+    private static void CheckOwner(List<Rejection> reasons, string key, string? customer, string item, string field)
+    {
+        if (string.IsNullOrWhiteSpace(customer) || HasControl(customer) || customer.Trim().Trim('.').Length == 0)
+            return; // the customer itself is refused
+        if (IngestKeys.CustomerSegmentOf(key) is { } owner && !string.Equals(owner, AnnotationKeys.Segment(customer), StringComparison.Ordinal))
+            reasons.Add(Of(OtherCustomersKey, $"The {field} key '{Printable(key)}' is stored data of another customer; a task of '{Printable(customer.Trim())}' may only read its own.", item));
     }
 
     /// <summary>Geometry problems of one instance; with <paramref name="size"/>, also bounds and RLE size against that image size.</summary>

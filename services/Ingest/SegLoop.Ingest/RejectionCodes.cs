@@ -11,6 +11,11 @@ public static class RejectionCodes
     public const string InvalidField = "invalid-field";
     public const string InvalidClassName = "invalid-class-name";
     public const string UnsafeKey = "unsafe-key";
+    public const string OtherCustomersKey = "other-customers-key";
+    public const string DuplicateTask = "duplicate-task";
+    public const string TooManyInstances = "too-many-instances";
+    public const string MaskTooLarge = "mask-too-large";
+    public const string MoreReasons = "more-reasons";
     public const string ImageUrlsDisabled = "image-urls-disabled";
     public const string InvalidImageReference = "invalid-image-reference";
     public const string ImageNotFound = "image-not-found";

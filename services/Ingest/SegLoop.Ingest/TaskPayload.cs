@@ -68,6 +68,52 @@ public static class PayloadJson
     };
 }
 
+/// <summary>What a forward-only scan of a task body finds without building it: the instance count and the names to report.</summary>
+public sealed record TaskBodyOutline(int InstanceCount, string? TaskId, string? Customer, string? Project)
+{
+    /// <summary>
+    /// Scans <paramref name="body"/> once, allocating nothing per instance; null when it is not a JSON object (the full
+    /// read then names the problem). Lets a body of millions of instances be refused before millions of objects exist.
+    /// </summary>
+    public static TaskBodyOutline? Scan(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                return null;
+            int count = 0;
+            string? taskId = null, customer = null, project = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                if (string.Equals(name, "instances", StringComparison.OrdinalIgnoreCase) && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        count++;
+                        reader.Skip();
+                    }
+                }
+                else if (reader.TokenType == JsonTokenType.String && string.Equals(name, "taskId", StringComparison.OrdinalIgnoreCase))
+                    taskId = reader.GetString();
+                else if (reader.TokenType == JsonTokenType.String && string.Equals(name, "customer", StringComparison.OrdinalIgnoreCase))
+                    customer = reader.GetString();
+                else if (reader.TokenType == JsonTokenType.String && string.Equals(name, "project", StringComparison.OrdinalIgnoreCase))
+                    project = reader.GetString();
+                else
+                    reader.Skip();
+            }
+            return new TaskBodyOutline(count, taskId, customer, project);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
 /// <summary>Reads an id written as a string or a number.</summary>
 public sealed class StringOrNumberConverter : JsonConverter<string?>
 {

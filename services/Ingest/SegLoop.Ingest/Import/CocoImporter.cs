@@ -18,6 +18,13 @@ public static class CocoImporter
             .ToList();
     }
 
+    /// <summary>The task id of a COCO image: its file name as the export gives it, so every file of an export has its own.</summary>
+    public static string TaskIdOf(CocoImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return image.FileName;
+    }
+
     /// <summary>The task of one COCO image.</summary>
     public static IngestRequest ToRequest(CocoDataset dataset, CocoImage image, string customer, string project, string domain,
         IImageSource? imageSource, string entryPoint, ILookup<long, CocoAnnotation>? byImage = null)
@@ -54,7 +61,9 @@ public static class CocoImporter
         }
         var payload = new TaskPayload
         {
-            TaskId = Path.GetFileNameWithoutExtension(image.FileName),
+            // The file name as the export gives it (relative path and extension included): a/x.jpg, b/x.jpg and
+            // x.png are three tasks, never one (the stem alone made them overwrite each other).
+            TaskId = TaskIdOf(image),
             Customer = customer,
             Project = project,
             Domain = domain,

@@ -1,4 +1,5 @@
 using MassTransit;
+using SegLoop.Annotations;
 using SegLoop.Contracts;
 
 namespace SegLoop.Ingest.Import;
@@ -29,13 +30,14 @@ public sealed class IngestBatch(IngestProcessor processor, IPublishEndpoint publ
         var outcomes = new List<IngestOutcome>();
         var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var failed = new List<(string, string)>();
+        var firstByKey = new Dictionary<string, IngestRequest>(StringComparer.Ordinal);
         foreach (var request in requests)
         {
             cancellationToken.ThrowIfCancellationRequested();
             IngestOutcome? outcome = null;
             try
             {
-                outcome = await processor.ProcessAsync(request, cancellationToken).ConfigureAwait(false);
+                outcome = DuplicateOf(request, firstByKey) ?? await processor.ProcessAsync(request, cancellationToken).ConfigureAwait(false);
                 await publish.Publish(outcome.Message, outcome.Message.GetType(), cancellationToken).ConfigureAwait(false);
                 outcomes.Add(outcome);
                 foreach (var code in outcome.Rejected?.Reasons.Select(r => r.Code).Distinct() ?? [])
@@ -56,5 +58,33 @@ public sealed class IngestBatch(IngestProcessor processor, IPublishEndpoint publ
             Failed = failed,
             Outcomes = outcomes,
         };
+    }
+
+    /// <summary>
+    /// A rejection naming both tasks when <paramref name="request"/> would be stored under the same document key as an
+    /// earlier task of this import (the second would silently overwrite the first); null otherwise.
+    /// </summary>
+    private static IngestOutcome? DuplicateOf(IngestRequest request, Dictionary<string, IngestRequest> firstByKey)
+    {
+        var p = request.Payload;
+        if (string.IsNullOrWhiteSpace(p.Customer) || string.IsNullOrWhiteSpace(p.Project) || string.IsNullOrWhiteSpace(p.TaskId))
+            return null;
+        string key;
+        try
+        {
+            key = AnnotationKeys.Ingested(p.Customer.Trim(), p.Project.Trim(), p.TaskId.Trim());
+        }
+        catch (ArgumentException)
+        {
+            return null; // the processor names what is wrong with the names
+        }
+        if (firstByKey.TryAdd(key, request))
+            return null;
+        var first = firstByKey[key].Payload;
+        var reason = RejectionCodes.Of(RejectionCodes.DuplicateTask,
+            $"Task '{PayloadValidator.Printable(p.TaskId)}' (image '{PayloadValidator.Printable(p.Image ?? "")}') is the same task as " +
+            $"'{PayloadValidator.Printable(first.TaskId!)}' (image '{PayloadValidator.Printable(first.Image ?? "")}') earlier in this import; the first is kept.",
+            "taskId");
+        return new IngestOutcome { Rejected = Rejections.Create(p.TaskId, p.Customer, p.Project, request.EntryPoint, [reason]) };
     }
 }

@@ -109,6 +109,12 @@ public static class VocImporter
             problems.Add(RejectionCodes.Of(RejectionCodes.LabelUnreadable, $"{name} cannot be decoded: {e.Message}", name));
             return null;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // One unreadable file of the export refuses its task, not the whole import.
+            problems.Add(RejectionCodes.Of(RejectionCodes.LabelUnreadable, $"{name} cannot be read: {e.Message}", name));
+            return null;
+        }
     }
 }
 

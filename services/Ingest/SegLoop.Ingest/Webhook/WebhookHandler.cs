@@ -27,8 +27,31 @@ public sealed class WebhookHandler(IBlobStore store, IPublishEndpoint publish, I
     public async Task<IResult> HandleAsync(HttpContext http, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(http);
+        try
+        {
+            return await HandleCoreAsync(http, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Storage or the broker failed: the caller may send the task again; it gets a reason, never an empty 500.
+            Log.WebhookUnavailable(logger, e);
+            http.Response.Headers.RetryAfter = "30";
+            return Results.Json(new WebhookResponse(null, Error: "the task could not be stored or announced now; send it again later"),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private async Task<IResult> HandleCoreAsync(HttpContext http, CancellationToken cancellationToken)
+    {
         var o = options.Value;
-        if (!SecretMatches(http.Request.Headers[SecretHeader].ToString(), o.Webhook.ResolveSecret()))
+        if (!o.Webhook.TryResolveSecret(out var secret, out var problem))
+        {
+            Log.WebhookSecretUnreadable(logger, problem);
+            http.Response.Headers.RetryAfter = "30";
+            return Results.Json(new WebhookResponse(null, Error: "the webhook cannot check secrets now (its secret is unreadable); try again later"),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        if (!SecretMatches(http.Request.Headers[SecretHeader].ToString(), secret))
         {
             Log.WebhookUnauthorized(logger, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.ContainsKey(SecretHeader) ? "wrong secret" : "no secret header");
             return Results.Json(new WebhookResponse(null, Error: $"missing or wrong {SecretHeader} header"), statusCode: StatusCodes.Status401Unauthorized);
@@ -41,6 +64,15 @@ public sealed class WebhookHandler(IBlobStore store, IPublishEndpoint publish, I
             var tooLarge = RejectionCodes.Of(RejectionCodes.BodyTooLarge,
                 $"The body is larger than {limit} bytes (Ingest:Webhook:MaxBodyBytes).", "body");
             return await RefuseAsync(null, null, null, [tooLarge], StatusCodes.Status413PayloadTooLarge, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The instance count first, from a scan that builds nothing: over Ingest:MaxInstances the body is refused
+        // before an object per instance is made (16 MiB of "{}," is five million of them).
+        if (TaskBodyOutline.Scan(body) is { } outline && outline.InstanceCount > o.MaxInstances)
+        {
+            var tooMany = RejectionCodes.Of(RejectionCodes.TooManyInstances,
+                $"The task has {outline.InstanceCount} instances; at most {o.MaxInstances} are accepted (Ingest:MaxInstances).", "instances");
+            return await RefuseAsync(outline.TaskId, outline.Customer, outline.Project, [tooMany], StatusCodes.Status400BadRequest, cancellationToken).ConfigureAwait(false);
         }
 
         TaskPayload? payload;
@@ -95,16 +127,10 @@ public sealed class WebhookHandler(IBlobStore store, IPublishEndpoint publish, I
         CancellationToken cancellationToken)
     {
         Log.WebhookBadRequest(logger, status, string.Join(", ", reasons.Select(r => r.Code).Distinct()));
-        var printableId = string.IsNullOrWhiteSpace(taskId) ? null : PayloadValidator.Printable(taskId);
-        await publish.Publish(new AnnotationRejected
-        {
-            TaskId = printableId ?? "(none)",
-            Customer = customer,
-            Project = project,
-            EntryPoint = EntryPoints.Webhook,
-            Reasons = reasons,
-        }, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new WebhookResponse(printableId, reasons), statusCode: status);
+        // The answer and the event say the same, bounded: a body of a million bad instances gets a hundred reasons and a count.
+        var rejected = Rejections.Create(taskId, customer, project, EntryPoints.Webhook, reasons);
+        await publish.Publish(rejected, cancellationToken).ConfigureAwait(false);
+        return Results.Json(new WebhookResponse(string.IsNullOrWhiteSpace(taskId) ? null : rejected.TaskId, rejected.Reasons), statusCode: status);
     }
 
     /// <summary>The body, or null when it is over <paramref name="limit"/> bytes (declared or actual).</summary>
