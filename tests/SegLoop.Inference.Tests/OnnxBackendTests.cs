@@ -19,6 +19,15 @@ public sealed class OnnxBackendTests : IDisposable
     public void Dispose() => model.Dispose();
 
     [Fact]
+    public void Constructor_IsNetPreprocessing_RefusedUntilServed()
+    {
+        // Registered by 'segloop models fetch isnet', not served yet: refusing beats feeding it rembg's normalisation.
+        var e = Assert.Throws<NotSupportedException>(() =>
+            new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 1024, Mean = 128, Std = 256 }, "isnet", "v1"));
+        Assert.Contains("IsNet preprocessing is registered but not served yet", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Prepare_RembgTinyImage_MatchesHandComputation()
     {
         // 4 x 4 black BGR image; (1, 2) is B=30 G=60 R=120 and (3, 3) is R=240, the image's maximum.

