@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and builds everything SegLoop needs on a fresh Debian machine: each building block owns one
-# step in scripts/setup.d/ (system packages, the OpenCV shim, ONNX Runtime, the test rig's servers).
+# step in scripts/setup.d/ (system packages, the OpenCV shim, the test rig's servers).
 # Idempotent and quick when everything is already there. Run from anywhere.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,25 +1,12 @@
 # syntax=docker/dockerfile:1
-# The Inference worker, GPU variant: ONNX Runtime's CUDA build (official GitHub release tarball) on
-# NVIDIA's CUDA 12 + cuDNN 9 runtime image, with the ASP.NET Core runtime copied in from Microsoft's
-# image. Needs the NVIDIA container toolkit on the host (compose profile `gpu`; k8s nvidia.com/gpu).
+# The Inference worker, GPU variant: ONNX Runtime's CUDA 12 / cuDNN 9 build (the NuGet package
+# Microsoft.ML.OnnxRuntime.Gpu.Linux, chosen by -p:OnnxRuntimeFlavour=Gpu and published beside the worker)
+# on NVIDIA's CUDA 12 + cuDNN 9 runtime image, with the ASP.NET Core runtime copied in from Microsoft's
+# image. Nothing is fetched outside the package registries (NuGet, apt, container images).
+# Without a GPU (or the toolkit) the worker still starts: each model logs one warning and runs on CPU. Needs the NVIDIA container toolkit on the host (compose profile `gpu`; k8s nvidia.com/gpu).
 # Build from the repository root:  docker build -f deploy/docker/Inference.gpu.Dockerfile -t segloop/inference-gpu .
 # Both the CUDA base and .NET 10's images are Ubuntu 24.04 (noble), so the shim built in the SDK
 # image links against the same OpenCV 4.6 the runtime installs.
-
-# --- ONNX Runtime GPU (CUDA 12, cuDNN 9) from its release tarball. Pin its digest in CI with
-#     --build-arg ONNXRUNTIME_SHA256=<sha256 of the tgz>; the build verifies it when given.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS onnxruntime
-ARG ONNXRUNTIME_VERSION=1.30.0
-ARG ONNXRUNTIME_SHA256=
-WORKDIR /ort
-RUN curl -fsSL -o ort.tgz \
-      "https://github.com/microsoft/onnxruntime/releases/download/v${ONNXRUNTIME_VERSION}/onnxruntime-linux-x64-gpu-${ONNXRUNTIME_VERSION}.tgz" \
- && if [ -n "$ONNXRUNTIME_SHA256" ]; then echo "$ONNXRUNTIME_SHA256  ort.tgz" | sha256sum -c -; fi \
- && tar -xzf ort.tgz \
- && mkdir -p /ort/lib \
- && cp -a "onnxruntime-linux-x64-gpu-${ONNXRUNTIME_VERSION}"/lib/libonnxruntime*.so* /ort/lib/ \
- && test -e /ort/lib/libonnxruntime.so.1 \
- && test -e /ort/lib/libonnxruntime_providers_cuda.so
 
 # --- The OpenCV C shim.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS native
@@ -40,11 +27,12 @@ COPY contracts/ contracts/
 COPY src/ src/
 COPY services/ services/
 RUN dotnet publish services/Inference/SegLoop.Inference.Worker/SegLoop.Inference.Worker.csproj \
-      -c Release -o /app -p:UseAppHost=false
+      -c Release -o /app -p:UseAppHost=false -p:OnnxRuntimeFlavour=Gpu \
+ && test -f /app/runtimes/linux-x64/native/libonnxruntime_providers_cuda.so
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS dotnet
 
-# --- Runtime: CUDA 12 + cuDNN 9 runtime, ASP.NET Core runtime, OpenCV runtime libs, ORT GPU.
+# --- Runtime: CUDA 12 + cuDNN 9 runtime, ASP.NET Core runtime, OpenCV runtime libs; ORT GPU came with the publish output.
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -58,12 +46,10 @@ RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
 WORKDIR /app
 COPY --from=build /app ./
 COPY --from=native /src/native/build/libsegloop_cv.so ./
-COPY --from=onnxruntime /ort/lib/ /opt/onnxruntime/lib/
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthcheck
 ENV DOTNET_RUNNING_IN_CONTAINER=true \
     ASPNETCORE_HTTP_PORTS=8080 \
-    LD_LIBRARY_PATH=/app:/opt/onnxruntime/lib \
-    ModelRuntime__LibraryPath=/opt/onnxruntime/lib/libonnxruntime.so.1 \
+    LD_LIBRARY_PATH=/app \
     ModelRuntime__ExecutionProvider=Cuda \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility

@@ -71,13 +71,28 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void Dockerfile_InferenceGpu_UsesCudaBaseAndOnnxRuntimeGpuBuild()
+    public void Dockerfile_InferenceGpu_UsesCudaBaseAndOnnxRuntimeGpuPackage()
     {
         var text = File.ReadAllText(RepoPaths.Path("deploy", "docker", "Inference.gpu.Dockerfile"));
 
         Assert.Matches(@"FROM nvidia/cuda:12\.[0-9.]+-cudnn-runtime-ubuntu24\.04", text);
-        Assert.Contains("onnxruntime-linux-x64-gpu-${ONNXRUNTIME_VERSION}.tgz", text, StringComparison.Ordinal);
+        Assert.Contains("-p:OnnxRuntimeFlavour=Gpu", text, StringComparison.Ordinal);
         Assert.Contains("ModelRuntime__ExecutionProvider=Cuda", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Inference.Dockerfile")]
+    [InlineData("Inference.gpu.Dockerfile")]
+    public void Dockerfile_Inference_FetchesNothingOutsideThePackageRegistries(string name)
+    {
+        var instructions = Parse(File.ReadAllText(RepoPaths.Path("deploy", "docker", name)));
+
+        foreach (var run in instructions.Where(i => i.Instruction == "RUN"))
+        {
+            Assert.DoesNotContain("curl", run.Arguments, StringComparison.Ordinal);
+            Assert.DoesNotContain("wget", run.Arguments, StringComparison.Ordinal);
+            Assert.DoesNotContain("npm", run.Arguments, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace SegLoop.ModelRuntime.Tests;
 
 /// <summary>
 /// What the build carries: the ONNX Runtime the package ships, its providers, its errors, and what the model's
-/// metadata says (the checks the hand-written C-API binding had, now through the library).
+/// metadata says (the checks the hand-written binding of the native function table had, now through the library).
 /// </summary>
 public sealed class OnnxRuntimeLibraryTests
 {
