@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -90,11 +89,7 @@ public sealed class OnnxModel : IDisposable
     /// the run then throws <see cref="OperationCanceledException"/>. Other failures are ONNX Runtime's
     /// <see cref="OnnxRuntimeException"/>.
     /// </summary>
-    public ModelOutputs Run(ReadOnlySpan<TensorInput> inputs, CancellationToken cancellationToken = default) =>
-        Run(inputs, cancellationToken, out _);
-
-    /// <summary>As <see cref="Run(ReadOnlySpan{TensorInput}, CancellationToken)"/>, also reporting the Stopwatch ticks spent inside InferenceSession.Run.</summary>
-    internal ModelOutputs Run(ReadOnlySpan<TensorInput> inputs, CancellationToken cancellationToken, out long sessionRunTicks)
+    public ModelOutputs Run(ReadOnlySpan<TensorInput> inputs, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         var names = new string[inputs.Length];
@@ -111,7 +106,6 @@ public sealed class OnnxModel : IDisposable
 
             using var runOptions = new RunOptions();
             IDisposableReadOnlyCollection<OrtValue> outputs;
-            var started = Stopwatch.GetTimestamp();
             try
             {
                 // Disposing the registration waits for a callback in flight, so Terminate is never set on a disposed RunOptions.
@@ -122,7 +116,6 @@ public sealed class OnnxModel : IDisposable
             {
                 throw new OperationCanceledException($"The run of model {Name} was cancelled: {ex.Message}", ex, cancellationToken);
             }
-            sessionRunTicks = Stopwatch.GetTimestamp() - started;
 
             if (cancellationToken.IsCancellationRequested)
             {

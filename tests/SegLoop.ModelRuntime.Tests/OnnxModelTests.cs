@@ -138,7 +138,7 @@ public sealed class OnnxModelTests
     }
 
     [Fact]
-    public void FromBytes_CudaRequestedOnCpuBuild_FallsBackToCpuWithOneWarning()
+    public void FromBytes_CudaRequestedWithoutUsableCuda_FallsBackToCpuWithOneWarning()
     {
         var logger = new ListLogger();
         var options = new OnnxModelOptions { ExecutionProvider = ExecutionProviderKind.Cuda };
