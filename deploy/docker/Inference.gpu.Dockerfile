@@ -1,9 +1,13 @@
 # syntax=docker/dockerfile:1
-# The Inference worker, GPU variant: ONNX Runtime's CUDA 12 / cuDNN 9 build (the NuGet package
+# The Inference worker, GPU variant: ONNX Runtime's CUDA 13 / cuDNN 9 build (the NuGet package
 # Microsoft.ML.OnnxRuntime.Gpu.Linux, chosen by -p:OnnxRuntimeFlavour=Gpu and published beside the worker)
-# on NVIDIA's CUDA 12 + cuDNN 9 runtime image, with the ASP.NET Core runtime copied in from Microsoft's
+# on NVIDIA's CUDA 13 + cuDNN 9 runtime image, with the ASP.NET Core runtime copied in from Microsoft's
 # image. Nothing is fetched outside the package registries (NuGet, apt, container images).
-# Without a GPU (or the toolkit) the worker still starts: each model logs one warning and runs on CPU. Needs the NVIDIA container toolkit on the host (compose profile `gpu`; k8s nvidia.com/gpu).
+# Without a GPU (or the toolkit) the worker still starts: each model logs one warning and runs on CPU.
+# Microsoft.ML.OnnxRuntime.Gpu.Linux 1.32.0's CUDA provider links libcudart.so.13 / libcublas.so.13: a CUDA 12
+# base would load it nowhere and every model would quietly run on CPU, so the build checks the libraries resolve
+# (all but libcuda.so.1, which the NVIDIA container toolkit mounts from the host driver, >= 580 for CUDA 13).
+# Needs the NVIDIA container toolkit on the host (compose profile `gpu`; k8s nvidia.com/gpu).
 # Build from the repository root:  docker build -f deploy/docker/Inference.gpu.Dockerfile -t segloop/inference-gpu .
 # Both the CUDA base and .NET 10's images are Ubuntu 24.04 (noble), so the shim built in the SDK
 # image links against the same OpenCV 4.6 the runtime installs.
@@ -32,8 +36,8 @@ RUN dotnet publish services/Inference/SegLoop.Inference.Worker/SegLoop.Inference
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS dotnet
 
-# --- Runtime: CUDA 12 + cuDNN 9 runtime, ASP.NET Core runtime, OpenCV runtime libs; ORT GPU came with the publish output.
-FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS runtime
+# --- Runtime: CUDA 13 + cuDNN 9 runtime, ASP.NET Core runtime, OpenCV runtime libs; ORT GPU came with the publish output.
+FROM nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04 AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libssl3t64 libstdc++6 libgcc-s1 tzdata libgomp1 \
@@ -45,6 +49,8 @@ COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
 WORKDIR /app
 COPY --from=build /app ./
+RUN missing="$(ldd /app/runtimes/linux-x64/native/libonnxruntime_providers_cuda.so | grep 'not found' | grep -v 'libcuda\.so\.1' || true)" \
+ && if [ -n "$missing" ]; then echo "the CUDA provider's libraries are missing from this base image:"; echo "$missing"; exit 1; fi
 COPY --from=native /src/native/build/libsegloop_cv.so ./
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthcheck
 ENV DOTNET_RUNNING_IN_CONTAINER=true \

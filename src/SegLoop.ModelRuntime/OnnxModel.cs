@@ -200,7 +200,7 @@ public sealed class OnnxModel : IDisposable
                 }
                 catch (OnnxRuntimeException ex)
                 {
-                    // The GPU build without the CUDA 12 / cuDNN 9 libraries or without a device: the provider fails
+                    // The GPU build without the CUDA 13 / cuDNN 9 libraries or without a device: the provider fails
                     // when appended or when the session initialises it. A model that is itself bad fails again below.
                     fallbackReason = OneLine(ex.Message);
                 }

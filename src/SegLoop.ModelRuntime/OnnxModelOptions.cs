@@ -20,7 +20,7 @@ public sealed class OnnxModelOptions
     public GraphOptimization GraphOptimization { get; set; } = GraphOptimization.All;
 
     /// <summary>
-    /// Requested execution provider. CUDA needs the GPU build (-p:OnnxRuntimeFlavour=Gpu), the CUDA 12 / cuDNN 9
+    /// Requested execution provider. CUDA needs the GPU build (-p:OnnxRuntimeFlavour=Gpu), the CUDA 13 / cuDNN 9
     /// libraries and a device; without them the model runs on CPU, with one warning when it loads.
     /// </summary>
     public ExecutionProviderKind ExecutionProvider { get; set; } = ExecutionProviderKind.Cpu;

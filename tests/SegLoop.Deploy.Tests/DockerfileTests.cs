@@ -75,7 +75,9 @@ public sealed partial class DockerfileTests
     {
         var text = File.ReadAllText(RepoPaths.Path("deploy", "docker", "Inference.gpu.Dockerfile"));
 
-        Assert.Matches(@"FROM nvidia/cuda:12\.[0-9.]+-cudnn-runtime-ubuntu24\.04", text);
+        // Microsoft.ML.OnnxRuntime.Gpu.Linux 1.32.0's CUDA provider links CUDA 13 (libcudart.so.13, libcublas.so.13).
+        Assert.Matches(@"FROM nvidia/cuda:13\.[0-9.]+-cudnn-runtime-ubuntu24\.04", text);
+        Assert.Contains("libonnxruntime_providers_cuda.so | grep 'not found'", text, StringComparison.Ordinal);
         Assert.Contains("-p:OnnxRuntimeFlavour=Gpu", text, StringComparison.Ordinal);
         Assert.Contains("ModelRuntime__ExecutionProvider=Cuda", text, StringComparison.Ordinal);
     }
