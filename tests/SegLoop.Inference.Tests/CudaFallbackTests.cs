@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SegLoop.Contracts;
 using SegLoop.Inference.Backends;
@@ -36,14 +37,47 @@ public sealed class CudaFallbackTests
             cudaOutcomes.Add(Assert.IsType<PreAnnotationCompleted>((await HandleAsync(cuda, $"r-{i}")).Completed));
         var cpuOutcome = Assert.IsType<PreAnnotationCompleted>((await HandleAsync(cpu, "r-cpu")).Completed);
 
-        var warning = Assert.Single(cudaLog.Lines, l => l.Message.Contains("CUDAExecutionProvider was requested", StringComparison.Ordinal));
-        Assert.Equal(LogLevel.Warning, warning.Level);
+        var warning = Assert.Single(cudaLog.Lines, IsFallback);
         Assert.StartsWith($"Model saliency@{metadata.Version} runs on CPUExecutionProvider", warning.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(cudaLog.Lines, l => l.Level >= LogLevel.Error);
         foreach (var outcome in cudaOutcomes)
             Assert.Equal(cpuOutcome.Masks.Select(m => m.Rle), outcome.Masks.Select(m => m.Rle));
         Assert.False(string.IsNullOrEmpty(Assert.Single(cpuOutcome.Masks).Rle.Counts));
     }
+
+    [Fact]
+    public async Task Start_DefaultModelAndCudaUnavailable_FallbackLoggedOnceBeforeAnyRequest()
+    {
+        var store = new InMemoryBlobStore();
+        var registry = new ModelRegistry(store, TimeProvider.System);
+        var metadata = await registry.RegisterAsync("saliency", OnnxTestModels.SaliencyNet().Onnx,
+            new OnnxPreprocessing { Mode = PreprocessingMode.Fcn });
+        await registry.PromoteAsync("saliency", metadata.Version);
+        var log = new LineCollector();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Inference:DefaultModel"] = "saliency",
+            ["ModelRuntime:ExecutionProvider"] = "Cuda",
+        });
+        builder.Logging.ClearProviders().AddProvider(log);
+        builder.Services.AddSingleton<IBlobStore>(store);
+        builder.Services.AddInference(builder.Configuration);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        var deadline = TimeSpan.FromSeconds(60);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!log.Lines.Any(IsFallback) && waited.Elapsed < deadline)
+            await Task.Delay(20);
+        await host.StopAsync();
+
+        var warning = Assert.Single(log.Lines, IsFallback);
+        Assert.StartsWith($"Model saliency@{metadata.Version} runs on CPUExecutionProvider", warning.Message, StringComparison.Ordinal);
+    }
+
+    private static bool IsFallback((LogLevel Level, string Message) line) =>
+        line.Level == LogLevel.Warning && line.Message.Contains("CUDAExecutionProvider was requested", StringComparison.Ordinal);
 
     private static ServiceProvider Build(IBlobStore store, string executionProvider, LineCollector log)
     {
