@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
@@ -23,6 +24,9 @@ public sealed class OnnxModel : IDisposable
     private readonly InferenceSession session;
     private readonly string[] outputNames;
     private int disposed;
+    // The owner's reference plus one per run in flight: the session is disposed when the last one is released, so
+    // Dispose during a run (a model swapped out under load) never frees a session ONNX Runtime is still running.
+    private int references = 1;
 
     private OnnxModel(InferenceSession session, string name, string executionProvider)
     {
@@ -66,8 +70,11 @@ public sealed class OnnxModel : IDisposable
     {
         if (model.IsEmpty)
             throw new InvalidModelException(name, "the model is empty (0 bytes).");
-        // The library takes a byte[]; a model is loaded once per version, so this copy is off the hot path.
-        var bytes = model.ToArray();
+        // The library takes a byte[]: the caller's array when the memory is one whole array, else a copy (a model is
+        // loaded once per version, off the hot path).
+        var bytes = MemoryMarshal.TryGetArray(model, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : model.ToArray();
         return Create(name, options, logger, sessionOptions => new InferenceSession(bytes, sessionOptions));
     }
 
@@ -91,7 +98,7 @@ public sealed class OnnxModel : IDisposable
     /// </summary>
     public ModelOutputs Run(ReadOnlySpan<TensorInput> inputs, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0 || !TryAddReference(), this);
         var names = new string[inputs.Length];
         var values = new OrtValue[inputs.Length];
         try
@@ -130,14 +137,34 @@ public sealed class OnnxModel : IDisposable
         {
             foreach (var value in values)
                 value?.Dispose();
+            ReleaseReference();
         }
     }
 
+    /// <summary>Disposes the session now, or when the last run in flight finishes.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
             return;
-        session.Dispose();
+        ReleaseReference();
+    }
+
+    private bool TryAddReference()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref references);
+            if (current == 0)
+                return false;
+            if (Interlocked.CompareExchange(ref references, current + 1, current) == current)
+                return true;
+        }
+    }
+
+    private void ReleaseReference()
+    {
+        if (Interlocked.Decrement(ref references) == 0)
+            session.Dispose();
     }
 
     private void CheckInput(in TensorInput input)
@@ -194,9 +221,9 @@ public sealed class OnnxModel : IDisposable
                         ["device_id"] = options.CudaDeviceId.ToString(CultureInfo.InvariantCulture),
                     });
                     cudaOptions.AppendExecutionProvider_CUDA(cuda);
-                    var cudaSession = createSession(cudaOptions);
+                    var cudaModel = Wrap(createSession(cudaOptions), name, CudaExecutionProvider);
                     Log.ModelLoaded(logger, name, CudaExecutionProvider, OrtEnv.Instance().GetVersionString(), options.ExecutionProvider);
-                    return Wrap(cudaSession, name, CudaExecutionProvider);
+                    return cudaModel;
                 }
                 catch (OnnxRuntimeException ex)
                 {
@@ -217,11 +244,12 @@ public sealed class OnnxModel : IDisposable
         {
             throw new InvalidModelException(name, ex);
         }
+        var model = Wrap(session, name, CpuExecutionProvider);
         if (fallbackReason is not null)
             Log.CudaFallback(logger, name, CpuExecutionProvider, fallbackReason);
         else
             Log.ModelLoaded(logger, name, CpuExecutionProvider, OrtEnv.Instance().GetVersionString(), options.ExecutionProvider);
-        return Wrap(session, name, CpuExecutionProvider);
+        return model;
     }
 
     private static OnnxModel Wrap(InferenceSession session, string name, string provider)

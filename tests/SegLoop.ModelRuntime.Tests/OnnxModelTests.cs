@@ -379,6 +379,50 @@ public sealed class OnnxModelTests
     }
 
     [Fact]
+    public void Dispose_WhileRunInFlight_RunFinishesWithOutputsThenSessionIsGone()
+    {
+        // Without the run's reference the session would be freed under ONNX Runtime mid-run (a crash, not a clean
+        // failure). Dispose can win the race to the run's start on a busy machine; then the run is refused cleanly
+        // and the attempt is repeated.
+        var shape = new TensorShape(1, 3, 256, 256);
+        var input = new float[shape.ElementCount];
+        for (var attempt = 0; ; attempt++)
+        {
+            var model = OnnxModel.FromBytes(OnnxTestModels.ConvChain(layers: 300),
+                new OnnxModelOptions { IntraOpThreads = 1, GraphOptimization = GraphOptimization.Basic });
+            using var started = new ManualResetEventSlim();
+            TensorShape? outputShape = null;
+            Exception? failure = null;
+            var runner = new Thread(() =>
+            {
+                try
+                {
+                    started.Set();
+                    using var outputs = model.Run(input, shape);
+                    outputShape = outputs.GetShape(0);
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+            });
+
+            runner.Start();
+            started.Wait();
+            Thread.Sleep(20);
+            model.Dispose();
+            runner.Join();
+
+            Assert.Throws<ObjectDisposedException>(() => model.Run(input, shape));
+            if (failure is ObjectDisposedException && attempt < 5)
+                continue;
+            Assert.Null(failure);
+            Assert.Equal(shape, outputShape);
+            return;
+        }
+    }
+
+    [Fact]
     public void ToArray_CopiesOutputIntoManagedArray()
     {
         var net = OnnxTestModels.SaliencyNet();
