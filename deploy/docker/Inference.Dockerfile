@@ -1,18 +1,9 @@
 # syntax=docker/dockerfile:1
 # The Inference worker, CPU variant: batched pre-annotation with an ONNX model (ONNX Runtime's CPU
-# build, from the onnxruntime-node npm package) or OpenCV GrabCut. GPU variant: Inference.gpu.Dockerfile.
+# build, the NuGet package Microsoft.ML.OnnxRuntime, published beside the worker) or OpenCV GrabCut.
+# GPU variant: Inference.gpu.Dockerfile.
 # Build from the repository root:  docker build -f deploy/docker/Inference.Dockerfile -t segloop/inference .
 # OpenCV comes with the build (NuGet OpenCvSharp4 runtime); its native library links GTK 3 (libgtk-3-0t64 on noble).
-
-# --- ONNX Runtime CPU: libonnxruntime.so.1 as shipped inside onnxruntime-node@1.30.0 (npm registry).
-FROM node:22-bookworm-slim AS onnxruntime
-ARG ONNXRUNTIME_VERSION=1.30.0
-WORKDIR /ort
-RUN npm pack --silent "onnxruntime-node@${ONNXRUNTIME_VERSION}" \
- && tar -xzf "onnxruntime-node-${ONNXRUNTIME_VERSION}.tgz" \
- && mkdir -p /ort/lib \
- && cp -a package/bin/napi-v6/linux/x64/libonnxruntime.so* /ort/lib/ \
- && test -e /ort/lib/libonnxruntime.so.1
 
 # --- The managed worker.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -24,7 +15,7 @@ COPY services/ services/
 RUN dotnet publish services/Inference/SegLoop.Inference.Worker/SegLoop.Inference.Worker.csproj \
       -c Release -o /app -p:UseAppHost=false
 
-# --- Runtime: ASP.NET Core runtime + GTK 3 for OpenCvSharp's native library + ONNX Runtime; nothing else.
+# --- Runtime: ASP.NET Core runtime + GTK 3 for OpenCvSharp's native library; ONNX Runtime came with the publish output.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -32,11 +23,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
-COPY --from=onnxruntime /ort/lib/ /opt/onnxruntime/lib/
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/segloop-healthcheck
 ENV ASPNETCORE_HTTP_PORTS=8080 \
-    LD_LIBRARY_PATH=/opt/onnxruntime/lib \
-    ModelRuntime__LibraryPath=/opt/onnxruntime/lib/libonnxruntime.so.1 \
     ModelRuntime__ExecutionProvider=Cpu
 EXPOSE 8080
 # The image's built-in non-root user (uid 1654).

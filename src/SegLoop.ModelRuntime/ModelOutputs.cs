@@ -1,42 +1,37 @@
-using SegLoop.ModelRuntime.Native;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace SegLoop.ModelRuntime;
 
 /// <summary>
-/// The outputs of one run, owning the tensors ONNX Runtime allocated for them. Spans read the native memory in
-/// place and are valid until this object is disposed; <see cref="ToArray"/> copies into a managed array.
+/// The outputs of one run: the <see cref="OrtValue"/>s ONNX Runtime allocated, owned together and found by name
+/// with an error that lists the outputs there are. Spans read the native memory in place and are valid until this
+/// object is disposed; <see cref="ToArray(int)"/> copies into a managed array.
 /// </summary>
-public sealed unsafe class ModelOutputs : IDisposable
+public sealed class ModelOutputs : IDisposable
 {
     private readonly string[] names;
-    private readonly OrtValueHandle[] values;
+    private readonly IDisposableReadOnlyCollection<OrtValue> values;
     private readonly TensorShape[] shapes;
     private readonly TensorElementType[] elementTypes;
-    private readonly nint[] data;
     private bool disposed;
 
-    internal ModelOutputs(string[] names, OrtValueHandle[] values)
+    internal ModelOutputs(string[] names, IDisposableReadOnlyCollection<OrtValue> values)
     {
         this.names = names;
         this.values = values;
-        shapes = new TensorShape[values.Length];
-        elementTypes = new TensorElementType[values.Length];
-        data = new nint[values.Length];
-        var api = OrtRuntime.Api;
-        for (var i = 0; i < values.Length; i++)
+        shapes = new TensorShape[values.Count];
+        elementTypes = new TensorElementType[values.Count];
+        for (var i = 0; i < values.Count; i++)
         {
-            var value = values[i].DangerousGetHandle();
-            int isTensor;
-            api.Check(api.IsTensor(value, &isTensor));
-            if (isTensor == 0)
+            if (!values[i].IsTensor)
             {
                 shapes[i] = new TensorShape();
                 continue;
             }
-            (elementTypes[i], shapes[i]) = OnnxModel.ReadTensorInfoOfValue(api, value);
-            void* p;
-            api.Check(api.GetTensorMutableData(value, &p));
-            data[i] = (nint)p;
+            var info = values[i].GetTensorTypeAndShape();
+            elementTypes[i] = info.ElementDataType;
+            shapes[i] = new TensorShape(info.Shape);
         }
     }
 
@@ -47,6 +42,13 @@ public sealed unsafe class ModelOutputs : IDisposable
     public TensorShape GetShape(int index) => shapes[index];
 
     public TensorElementType GetElementType(int index) => elementTypes[index];
+
+    /// <summary>The library's value for output <paramref name="index"/>; owned by this object.</summary>
+    public OrtValue GetValue(int index)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return values[index];
+    }
 
     /// <summary>Index of the output called <paramref name="name"/>; throws naming the outputs there are.</summary>
     public int IndexOf(string name)
@@ -63,7 +65,7 @@ public sealed unsafe class ModelOutputs : IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         if (elementTypes[index] != TensorElementType.Float)
             throw new InvalidOperationException($"Output '{names[index]}' holds {elementTypes[index]}, not Float.");
-        return new ReadOnlySpan<float>((void*)data[index], checked((int)shapes[index].ElementCount));
+        return values[index].GetTensorDataAsSpan<float>();
     }
 
     public ReadOnlySpan<float> GetSpan(string name) => GetSpan(IndexOf(name));
@@ -78,7 +80,6 @@ public sealed unsafe class ModelOutputs : IDisposable
         if (disposed)
             return;
         disposed = true;
-        foreach (var value in values)
-            value.Dispose();
+        values.Dispose();
     }
 }

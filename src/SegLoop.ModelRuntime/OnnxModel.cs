@@ -1,56 +1,58 @@
-using System.Buffers;
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
+using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using SegLoop.ModelRuntime.Native;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace SegLoop.ModelRuntime;
 
 /// <summary>
-/// One ONNX model loaded into one ONNX Runtime session. Share it: <see cref="Run(ReadOnlySpan{TensorInput}, CancellationToken)"/>
-/// is safe to call from many threads at once (ORT sessions allow concurrent runs). Inputs are read in place from
-/// managed memory; outputs are allocated by ORT and owned by the returned <see cref="ModelOutputs"/>.
+/// One ONNX model in one shared <see cref="InferenceSession"/>, with the rules ONNX Runtime leaves to its callers:
+/// session options and the execution provider come from <see cref="OnnxModelOptions"/>, and a CUDA request that
+/// cannot be met falls back to CPU with one logged line; inputs are tensors over the caller's (pooled) memory, never
+/// copied, checked against the model's declared inputs so a mistake names the input; a run's
+/// <see cref="RunOptions.Terminate"/> is bound to its cancellation token; a file that is not a model is an
+/// <see cref="InvalidModelException"/> naming it. <see cref="Run(ReadOnlySpan{TensorInput}, CancellationToken)"/> is
+/// safe to call from many threads at once.
 /// </summary>
-public sealed unsafe class OnnxModel : IDisposable
+public sealed class OnnxModel : IDisposable
 {
     public const string CpuExecutionProvider = "CPUExecutionProvider";
     public const string CudaExecutionProvider = "CUDAExecutionProvider";
 
-    private readonly OrtApi api;
-    private readonly OrtSessionHandle session;
-    private readonly byte[][] inputNames;   // UTF-8, NUL-terminated, on the pinned object heap
-    private readonly byte[][] outputNames;
-    private readonly string[] outputNameStrings;
+    private readonly InferenceSession session;
+    private readonly string[] outputNames;
     private int disposed;
+    // The owner's reference plus one per run in flight: the session is disposed when the last one is released, so
+    // Dispose during a run (a model swapped out under load) never frees a session ONNX Runtime is still running.
+    private int references = 1;
 
-    private OnnxModel(OrtApi api, OrtSessionHandle session, string name, string executionProvider)
+    private OnnxModel(InferenceSession session, string name, string executionProvider)
     {
-        this.api = api;
         this.session = session;
         Name = name;
         ExecutionProvider = executionProvider;
-        Inputs = ReadIo(isInput: true);
-        Outputs = ReadIo(isInput: false);
-        inputNames = Inputs.Select(i => PinnedUtf8(i.Name)).ToArray();
-        outputNames = Outputs.Select(o => PinnedUtf8(o.Name)).ToArray();
-        outputNameStrings = Outputs.Select(o => o.Name).ToArray();
+        Inputs = session.InputNames.Select(n => ToModelIo(n, session.InputMetadata[n])).ToArray();
+        Outputs = session.OutputNames.Select(n => ToModelIo(n, session.OutputMetadata[n])).ToArray();
+        outputNames = session.OutputNames.ToArray();
     }
 
     /// <summary>The model's file path, or the name given to a model loaded from bytes.</summary>
     public string Name { get; }
 
-    /// <summary>The execution provider the session was created with: "CPUExecutionProvider" or "CUDAExecutionProvider".</summary>
+    /// <summary>The execution provider the session really uses: "CPUExecutionProvider" or "CUDAExecutionProvider".</summary>
     public string ExecutionProvider { get; }
 
-    /// <summary>Version of the loaded ONNX Runtime library, e.g. "1.30.0".</summary>
-    public string RuntimeVersion => api.VersionString;
+    /// <summary>Version of the loaded ONNX Runtime library, e.g. "1.32.0".</summary>
+    public string RuntimeVersion => OrtEnv.Instance().GetVersionString();
 
     public IReadOnlyList<ModelIo> Inputs { get; }
 
     public IReadOnlyList<ModelIo> Outputs { get; }
+
+    /// <summary>The library's session, for callers (benchmarks) that compare against a bare run.</summary>
+    internal InferenceSession Session => session;
 
     /// <summary>Loads a model file. Throws <see cref="FileNotFoundException"/> or <see cref="InvalidModelException"/>.</summary>
     public static OnnxModel FromFile(string path, OnnxModelOptions? options = null, ILogger? logger = null)
@@ -59,14 +61,7 @@ public sealed unsafe class OnnxModel : IDisposable
         var fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath))
             throw new FileNotFoundException($"The model file '{fullPath}' does not exist.", fullPath);
-        var pathUtf8 = Encoding.UTF8.GetBytes(fullPath + "\0");
-        return Create(fullPath, options, logger, (api, env, sessionOptions) =>
-        {
-            nint session;
-            fixed (byte* p = pathUtf8)
-                api.Check(api.CreateSession(env, p, sessionOptions, &session));
-            return session;
-        });
+        return Create(fullPath, options, logger, sessionOptions => new InferenceSession(fullPath, sessionOptions));
     }
 
     /// <summary>Loads a model from its serialized bytes. Throws <see cref="InvalidModelException"/> for bad bytes.</summary>
@@ -74,14 +69,13 @@ public sealed unsafe class OnnxModel : IDisposable
         string name = "(in-memory model)")
     {
         if (model.IsEmpty)
-            throw new InvalidModelException(name, new OnnxRuntimeException(OnnxRuntimeErrorCode.InvalidProtobuf, "the model is empty (0 bytes)."));
-        return Create(name, options, logger, (api, env, sessionOptions) =>
-        {
-            nint session;
-            using var pin = model.Pin();
-            api.Check(api.CreateSessionFromArray(env, pin.Pointer, (nuint)model.Length, sessionOptions, &session));
-            return session;
-        });
+            throw new InvalidModelException(name, "the model is empty (0 bytes).");
+        // The library takes a byte[]: the caller's array when the memory is one whole array, else a copy (a model is
+        // loaded once per version, off the hot path).
+        var bytes = MemoryMarshal.TryGetArray(model, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : model.ToArray();
+        return Create(name, options, logger, sessionOptions => new InferenceSession(bytes, sessionOptions));
     }
 
     /// <summary>Runs a single-input model on <paramref name="input"/> (read in place) of the given shape.</summary>
@@ -95,191 +89,174 @@ public sealed unsafe class OnnxModel : IDisposable
     }
 
     /// <summary>
-    /// Runs the model and returns every output. Cancelling <paramref name="cancellationToken"/> sets ORT's terminate
-    /// flag, which stops the run between operators; the run then throws <see cref="OperationCanceledException"/>.
-    /// Shape or type errors come back as <see cref="OnnxRuntimeException"/> with ORT's message.
+    /// Runs the model and returns every output; the caller disposes them. Each input is an <see cref="OrtValue"/> over
+    /// the caller's memory (pinned for the run, not copied). An input whose name, element count, rank or fixed
+    /// dimensions do not match the model throws <see cref="ArgumentException"/> naming it. Cancelling
+    /// <paramref name="cancellationToken"/> sets the run's terminate flag, which ONNX Runtime checks between operators;
+    /// the run then throws <see cref="OperationCanceledException"/>. Other failures are ONNX Runtime's
+    /// <see cref="OnnxRuntimeException"/>.
     /// </summary>
-    public ModelOutputs Run(ReadOnlySpan<TensorInput> inputs, CancellationToken cancellationToken = default) =>
-        Run(inputs, cancellationToken, out _);
-
-    /// <summary>As <see cref="Run(ReadOnlySpan{TensorInput}, CancellationToken)"/>, also reporting the Stopwatch ticks spent inside OrtApi::Run.</summary>
-    internal ModelOutputs Run(ReadOnlySpan<TensorInput> inputs, CancellationToken cancellationToken, out long nativeRunTicks)
+    public ModelOutputs Run(ReadOnlySpan<TensorInput> inputs, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
-        var count = inputs.Length;
-        var namePointers = stackalloc byte*[count];
-        var valuePointers = stackalloc nint[count];
-        var outputCount = outputNames.Length;
-        var outputNamePointers = stackalloc byte*[outputCount];
-        var outputValues = stackalloc nint[outputCount];
-        for (var o = 0; o < outputCount; o++)
-        {
-            outputNamePointers[o] = PointerTo(outputNames[o]);
-            outputValues[o] = 0;
-        }
-
-        var pins = new MemoryHandle[count];
-        var values = new OrtValueHandle[count];
-        var sessionAddRef = false;
-        var runOptions = new OrtRunOptionsHandle();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0 || !TryAddReference(), this);
+        var names = new string[inputs.Length];
+        var values = new OrtValue[inputs.Length];
         try
         {
-            session.DangerousAddRef(ref sessionAddRef);
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < inputs.Length; i++)
             {
                 var input = inputs[i];
-                namePointers[i] = PointerTo(inputNames[IndexOfInput(input.Name)]);
-                ArgumentNullException.ThrowIfNull(input.Shape);
-                pins[i] = input.Data.Pin();
-                values[i] = CreateTensor(pins[i].Pointer, input.Data.Length, input.Shape);
-                valuePointers[i] = values[i].DangerousGetHandle();
+                CheckInput(input);
+                names[i] = input.Name;
+                values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.Data, input.Shape.ToArray());
             }
 
-            nint runOptionsPtr;
-            api.Check(api.CreateRunOptions(&runOptionsPtr));
-            Marshal.InitHandle(runOptions, runOptionsPtr);
-
-            nint status;
-            var started = Stopwatch.GetTimestamp();
-            // Disposing the registration waits for a callback in flight, so the terminate call never outlives runOptions.
-            using (cancellationToken.Register(static state => Terminate((OrtRunOptionsHandle)state!), runOptions))
-            {
-                status = api.Run(session.DangerousGetHandle(), runOptionsPtr, namePointers, valuePointers, (nuint)count,
-                    outputNamePointers, (nuint)outputCount, outputValues);
-            }
-            nativeRunTicks = Stopwatch.GetTimestamp() - started;
-
-            if (status != 0)
-            {
-                var error = api.ToException(status);
-                for (var o = 0; o < outputCount; o++)
-                    api.ReleaseValue(outputValues[o]);
-                if (cancellationToken.IsCancellationRequested)
-                    throw new OperationCanceledException($"The run of model {Name} was cancelled: {error.NativeMessage}", error, cancellationToken);
-                throw error;
-            }
-            if (cancellationToken.IsCancellationRequested)
-            {
-                // Cancelled after ONNX Runtime's last check of the terminate flag (it checks between nodes): the caller
-                // asked for cancellation, so it gets that, not outputs it no longer wants.
-                for (var o = 0; o < outputCount; o++)
-                    api.ReleaseValue(outputValues[o]);
-                throw new OperationCanceledException($"The run of model {Name} was cancelled while it ran.", cancellationToken);
-            }
-
-            var outputs = new OrtValueHandle[outputCount];
-            for (var o = 0; o < outputCount; o++)
-            {
-                outputs[o] = new OrtValueHandle();
-                Marshal.InitHandle(outputs[o], outputValues[o]);
-            }
+            using var runOptions = new RunOptions();
+            IDisposableReadOnlyCollection<OrtValue> outputs;
             try
             {
-                return new ModelOutputs(outputNameStrings, outputs);
+                // Disposing the registration waits for a callback in flight, so Terminate is never set on a disposed RunOptions.
+                using (cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions))
+                    outputs = session.Run(runOptions, names, values, outputNames);
             }
-            catch
+            catch (OnnxRuntimeException ex) when (cancellationToken.IsCancellationRequested)
             {
-                foreach (var output in outputs)
-                    output.Dispose();
-                throw;
+                throw new OperationCanceledException($"The run of model {Name} was cancelled: {ex.Message}", ex, cancellationToken);
             }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Cancelled after ONNX Runtime's last check of the terminate flag: the caller asked for cancellation, so
+                // it gets that, not outputs it no longer wants.
+                outputs.Dispose();
+                throw new OperationCanceledException($"The run of model {Name} was cancelled while it ran.", cancellationToken);
+            }
+            return new ModelOutputs(outputNames, outputs);
         }
         finally
         {
-            runOptions.Dispose();
             foreach (var value in values)
                 value?.Dispose();
-            foreach (var pin in pins)
-                pin.Dispose();
-            if (sessionAddRef)
-                session.DangerousRelease();
+            ReleaseReference();
         }
     }
 
+    /// <summary>Disposes the session now, or when the last run in flight finishes.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
             return;
-        // A run in flight holds a reference: the session is released when the last one finishes.
-        session.Dispose();
+        ReleaseReference();
     }
 
-    internal static (TensorElementType Type, TensorShape Shape) ReadTensorInfoOfValue(OrtApi api, nint value)
+    private bool TryAddReference()
     {
-        nint info;
-        api.Check(api.GetTensorTypeAndShape(value, &info));
-        try
+        while (true)
         {
-            return ReadTensorInfo(api, info);
-        }
-        finally
-        {
-            api.ReleaseTensorTypeAndShapeInfo(info);
+            var current = Volatile.Read(ref references);
+            if (current == 0)
+                return false;
+            if (Interlocked.CompareExchange(ref references, current + 1, current) == current)
+                return true;
         }
     }
 
-    private static (TensorElementType Type, TensorShape Shape) ReadTensorInfo(OrtApi api, nint tensorInfo)
+    private void ReleaseReference()
     {
-        int elementType;
-        api.Check(api.GetTensorElementType(tensorInfo, &elementType));
-        nuint rank;
-        api.Check(api.GetDimensionsCount(tensorInfo, &rank));
-        var dims = new long[(int)rank];
-        fixed (long* d = dims)
-            api.Check(api.GetDimensions(tensorInfo, d, rank));
-        for (var i = 0; i < dims.Length; i++)
+        if (Interlocked.Decrement(ref references) == 0)
+            session.Dispose();
+    }
+
+    private void CheckInput(in TensorInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input.Shape);
+        ModelIo? declared = null;
+        foreach (var io in Inputs)
         {
-            if (dims[i] < 0)
-                dims[i] = -1;
+            if (string.Equals(io.Name, input.Name, StringComparison.Ordinal))
+                declared = io;
         }
-        return ((TensorElementType)elementType, new TensorShape(dims));
+        if (declared is null)
+        {
+            throw new ArgumentException(
+                $"Model {Name} has no input '{input.Name}'; its inputs are {string.Join(", ", Inputs.Select(i => i.Name))}.", nameof(input));
+        }
+        if (declared.ElementType != TensorElementType.Float)
+            throw new ArgumentException($"Input '{input.Name}' of model {Name} takes {declared.ElementType}, not Float.", nameof(input));
+        if (input.Shape.IsDynamic || input.Shape.ElementCount != input.Data.Length)
+        {
+            throw new ArgumentException(
+                $"Input '{input.Name}' of model {Name}: shape {input.Shape} needs {(input.Shape.IsDynamic ? "fixed dimensions" : $"{input.Shape.ElementCount} values")}, the buffer holds {input.Data.Length}.",
+                nameof(input));
+        }
+        var expected = declared.Shape;
+        var matches = expected.Rank == input.Shape.Rank;
+        for (var d = 0; matches && d < expected.Rank; d++)
+            matches = expected[d] < 0 || expected[d] == input.Shape[d];
+        if (!matches)
+            throw new ArgumentException($"Input '{input.Name}' of model {Name} takes shape {expected}; got {input.Shape}.", nameof(input));
     }
 
     private static OnnxModel Create(string name, OnnxModelOptions? options, ILogger? logger,
-        Func<OrtApi, nint, nint, nint> createSession)
+        Func<SessionOptions, InferenceSession> createSession)
     {
         options ??= new OnnxModelOptions();
         logger ??= NullLogger.Instance;
-        var api = OrtRuntime.Initialize(options.LibraryPath, options.LogLevel);
 
-        using var sessionOptions = new OrtSessionOptionsHandle();
-        nint so;
-        api.Check(api.CreateSessionOptions(&so));
-        Marshal.InitHandle(sessionOptions, so);
-        api.Check(api.SetIntraOpNumThreads(so, options.IntraOpThreads));
-        fixed (byte* key = "session.intra_op.allow_spinning\0"u8)
-        fixed (byte* value = options.AllowSpinning ? "1\0"u8 : "0\0"u8)
-            api.Check(api.AddSessionConfigEntry(so, key, value));
-        api.Check(api.SetSessionGraphOptimizationLevel(so, (int)options.GraphOptimization));
-
-        var provider = CpuExecutionProvider;
         string? fallbackReason = null;
         if (options.ExecutionProvider == ExecutionProviderKind.Cuda)
         {
-            fallbackReason = TryAppendCuda(api, so, options.CudaDeviceId);
-            if (fallbackReason is null)
-                provider = CudaExecutionProvider;
+            if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaExecutionProvider))
+            {
+                fallbackReason = "this build carries the CPU-only ONNX Runtime; build with -p:OnnxRuntimeFlavour=Gpu";
+            }
+            else
+            {
+                using var cudaOptions = CreateSessionOptions(options);
+                try
+                {
+                    using var cuda = new OrtCUDAProviderOptions();
+                    cuda.UpdateOptions(new Dictionary<string, string>
+                    {
+                        ["device_id"] = options.CudaDeviceId.ToString(CultureInfo.InvariantCulture),
+                    });
+                    cudaOptions.AppendExecutionProvider_CUDA(cuda);
+                    var cudaModel = Wrap(createSession(cudaOptions), name, CudaExecutionProvider);
+                    Log.ModelLoaded(logger, name, CudaExecutionProvider, OrtEnv.Instance().GetVersionString(), options.ExecutionProvider);
+                    return cudaModel;
+                }
+                catch (OnnxRuntimeException ex)
+                {
+                    // The GPU build without the CUDA 13 / cuDNN 9 libraries or without a device: the provider fails
+                    // when appended or when the session initialises it. A model that is itself bad fails again below.
+                    fallbackReason = OneLine(ex.Message);
+                }
+            }
         }
 
-        var session = new OrtSessionHandle();
+        using var sessionOptions = CreateSessionOptions(options);
+        InferenceSession session;
         try
         {
-            Marshal.InitHandle(session, createSession(api, OrtRuntime.Env.DangerousGetHandle(), so));
+            session = createSession(sessionOptions);
         }
         catch (OnnxRuntimeException ex)
         {
-            session.Dispose();
             throw new InvalidModelException(name, ex);
         }
+        var model = Wrap(session, name, CpuExecutionProvider);
+        if (fallbackReason is not null)
+            Log.CudaFallback(logger, name, CpuExecutionProvider, fallbackReason);
+        else
+            Log.ModelLoaded(logger, name, CpuExecutionProvider, OrtEnv.Instance().GetVersionString(), options.ExecutionProvider);
+        return model;
+    }
 
+    private static OnnxModel Wrap(InferenceSession session, string name, string provider)
+    {
         try
         {
-            var model = new OnnxModel(api, session, name, provider);
-            if (fallbackReason is not null)
-                Log.CudaFallback(logger, name, provider, fallbackReason);
-            else
-                Log.ModelLoaded(logger, name, provider, api.VersionString, options.ExecutionProvider);
-            return model;
+            return new OnnxModel(session, name, provider);
         }
         catch
         {
@@ -288,105 +265,34 @@ public sealed unsafe class OnnxModel : IDisposable
         }
     }
 
-    /// <summary>Appends the CUDA provider through the opaque V2 options; returns why not, or null on success.</summary>
-    private static string? TryAppendCuda(OrtApi api, nint sessionOptions, int deviceId)
+    private static SessionOptions CreateSessionOptions(OnnxModelOptions options)
     {
-        nint cudaOptions;
-        var status = api.CreateCUDAProviderOptions(&cudaOptions);
-        if (status != 0)
-            return api.ToException(status).NativeMessage;
-        using var handle = new OrtCudaProviderOptionsHandle();
-        Marshal.InitHandle(handle, cudaOptions);
-
-        var key = "device_id\0"u8;
-        var value = Encoding.ASCII.GetBytes(deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\0");
-        fixed (byte* k = key)
-        fixed (byte* v = value)
+        var sessionOptions = new SessionOptions();
+        try
         {
-            var keys = stackalloc byte*[1] { k };
-            var values = stackalloc byte*[1] { v };
-            status = api.UpdateCUDAProviderOptions(cudaOptions, keys, values, 1);
-        }
-        if (status != 0)
-            return api.ToException(status).NativeMessage;
-
-        status = api.SessionOptionsAppendExecutionProvider_CUDA_V2(sessionOptions, cudaOptions);
-        return status != 0 ? api.ToException(status).NativeMessage : null;
-    }
-
-    private static void Terminate(OrtRunOptionsHandle runOptions)
-    {
-        var api = OrtRuntime.Api;
-        var status = api.RunOptionsSetTerminate(runOptions.DangerousGetHandle());
-        if (status != 0)
-            api.ReleaseStatus(status);
-    }
-
-    private OrtValueHandle CreateTensor(void* data, int length, TensorShape shape)
-    {
-        var dims = shape.ToArray();
-        var value = new OrtValueHandle();
-        nint ptr;
-        fixed (long* d = dims)
-        {
-            api.Check(api.CreateTensorWithDataAsOrtValue(OrtRuntime.CpuMemoryInfo.DangerousGetHandle(), data,
-                (nuint)length * sizeof(float), d, (nuint)dims.Length, (int)TensorElementType.Float, &ptr));
-        }
-        Marshal.InitHandle(value, ptr);
-        return value;
-    }
-
-    private int IndexOfInput(string name)
-    {
-        for (var i = 0; i < inputNames.Length; i++)
-        {
-            if (string.Equals(Inputs[i].Name, name, StringComparison.Ordinal))
-                return i;
-        }
-        throw new ArgumentException(
-            $"Model {Name} has no input '{name}'; its inputs are {string.Join(", ", Inputs.Select(i => i.Name))}.", nameof(name));
-    }
-
-    private ModelIo[] ReadIo(bool isInput)
-    {
-        var s = session.DangerousGetHandle();
-        nuint count;
-        api.Check(isInput ? api.SessionGetInputCount(s, &count) : api.SessionGetOutputCount(s, &count));
-        var result = new ModelIo[(int)count];
-        for (nuint i = 0; i < count; i++)
-        {
-            string name;
-            using (var nameHandle = new OrtAllocatedStringHandle())
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+            sessionOptions.GraphOptimizationLevel = options.GraphOptimization switch
             {
-                byte* namePtr;
-                api.Check(isInput
-                    ? api.SessionGetInputName(s, i, OrtRuntime.DefaultAllocator, &namePtr)
-                    : api.SessionGetOutputName(s, i, OrtRuntime.DefaultAllocator, &namePtr));
-                Marshal.InitHandle(nameHandle, (nint)namePtr);
-                name = nameHandle.Read();
-            }
-
-            using var typeInfo = new OrtTypeInfoHandle();
-            nint typeInfoPtr;
-            api.Check(isInput
-                ? api.SessionGetInputTypeInfo(s, i, &typeInfoPtr)
-                : api.SessionGetOutputTypeInfo(s, i, &typeInfoPtr));
-            Marshal.InitHandle(typeInfo, typeInfoPtr);
-            nint tensorInfo; // owned by typeInfo; null when the value is not a tensor
-            api.Check(api.CastTypeInfoToTensorInfo(typeInfoPtr, &tensorInfo));
-            var (type, shape) = tensorInfo == 0 ? (TensorElementType.Undefined, new TensorShape()) : ReadTensorInfo(api, tensorInfo);
-            result[(int)i] = new ModelIo(name, type, shape);
+                GraphOptimization.None => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                GraphOptimization.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                GraphOptimization.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+            };
+            sessionOptions.LogSeverityLevel = (OrtLoggingLevel)(int)options.LogLevel;
+            return sessionOptions;
         }
-        return result;
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
     }
 
-    private static byte[] PinnedUtf8(string value)
-    {
-        var byteCount = Encoding.UTF8.GetByteCount(value);
-        var bytes = GC.AllocateArray<byte>(byteCount + 1, pinned: true);
-        Encoding.UTF8.GetBytes(value, bytes);
-        return bytes;
-    }
+    private static ModelIo ToModelIo(string name, NodeMetadata metadata) =>
+        metadata.IsTensor
+            ? new ModelIo(name, metadata.ElementDataType, new TensorShape(metadata.Dimensions.Select(d => d < 0 ? -1L : d).ToArray()))
+            : new ModelIo(name, default, new TensorShape());
 
-    private static byte* PointerTo(byte[] pinned) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -7,12 +7,6 @@ public sealed class OnnxModelOptions
 {
     public const string SectionName = "ModelRuntime";
 
-    /// <summary>
-    /// Path of libonnxruntime.so. Empty: SEGLOOP_ONNXRUNTIME_PATH, else the CPU build copied beside the binaries by
-    /// the build (fetched by ./scripts/setup.sh). Point it at a GPU build to use CUDA.
-    /// </summary>
-    public string? LibraryPath { get; set; }
-
     /// <summary>Threads used inside one operator; 0 lets ONNX Runtime choose (one per physical core).</summary>
     [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
@@ -25,13 +19,16 @@ public sealed class OnnxModelOptions
 
     public GraphOptimization GraphOptimization { get; set; } = GraphOptimization.All;
 
-    /// <summary>Requested execution provider. CUDA falls back to CPU, with one log line, when it cannot be used.</summary>
+    /// <summary>
+    /// Requested execution provider. CUDA needs the GPU build (-p:OnnxRuntimeFlavour=Gpu), the CUDA 13 / cuDNN 9
+    /// libraries and a device; without them the model runs on CPU, with one warning when it loads.
+    /// </summary>
     public ExecutionProviderKind ExecutionProvider { get; set; } = ExecutionProviderKind.Cpu;
 
     [Range(0, 64)]
     public int CudaDeviceId { get; set; }
 
-    /// <summary>Minimum severity ONNX Runtime itself logs (to stderr); fixed by the first model a process loads.</summary>
+    /// <summary>Minimum severity ONNX Runtime itself logs (to stderr) for a model's session.</summary>
     public OnnxLogLevel LogLevel { get; set; } = OnnxLogLevel.Warning;
 
     /// <summary>A copy of these settings with <see cref="IntraOpThreads"/> replaced (every other setting carried over).</summary>
@@ -43,7 +40,7 @@ public sealed class OnnxModelOptions
     }
 }
 
-/// <summary>GraphOptimizationLevel in onnxruntime_c_api.h.</summary>
+/// <summary>The library's GraphOptimizationLevel, under the names this setting has always taken.</summary>
 public enum GraphOptimization
 {
     None = 0,
@@ -58,7 +55,7 @@ public enum ExecutionProviderKind
     Cuda,
 }
 
-/// <summary>OrtLoggingLevel in onnxruntime_c_api.h.</summary>
+/// <summary>The library's OrtLoggingLevel (same values), under the names this setting has always taken.</summary>
 public enum OnnxLogLevel
 {
     Verbose = 0,

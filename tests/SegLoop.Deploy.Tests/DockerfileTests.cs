@@ -71,12 +71,14 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void Dockerfile_InferenceGpu_UsesCudaBaseAndOnnxRuntimeGpuBuild()
+    public void Dockerfile_InferenceGpu_UsesCudaBaseAndOnnxRuntimeGpuPackage()
     {
         var text = File.ReadAllText(RepoPaths.Path("deploy", "docker", "Inference.gpu.Dockerfile"));
 
-        Assert.Matches(@"FROM nvidia/cuda:12\.[0-9.]+-cudnn-runtime-ubuntu24\.04", text);
-        Assert.Contains("onnxruntime-linux-x64-gpu-${ONNXRUNTIME_VERSION}.tgz", text, StringComparison.Ordinal);
+        // Microsoft.ML.OnnxRuntime.Gpu.Linux 1.32.0's CUDA provider links CUDA 13 (libcudart.so.13, libcublas.so.13).
+        Assert.Matches(@"FROM nvidia/cuda:13\.[0-9.]+-cudnn-runtime-ubuntu24\.04", text);
+        Assert.Contains("libonnxruntime_providers_cuda.so | grep 'not found'", text, StringComparison.Ordinal);
+        Assert.Contains("-p:OnnxRuntimeFlavour=Gpu", text, StringComparison.Ordinal);
         Assert.Contains("ModelRuntime__ExecutionProvider=Cuda", text, StringComparison.Ordinal);
     }
 
@@ -94,6 +96,21 @@ public sealed partial class DockerfileTests
         var finalStage = instructions.Skip(instructions.ToList().FindLastIndex(i => i.Instruction == "FROM")).ToList();
         Assert.Contains(finalStage, i => i.Instruction == "RUN" && i.Arguments.Contains("libgtk-3-0t64", StringComparison.Ordinal));
         Assert.DoesNotContain(instructions, i => i.Arguments.Contains("libopencv", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Inference.Dockerfile")]
+    [InlineData("Inference.gpu.Dockerfile")]
+    public void Dockerfile_Inference_FetchesNothingOutsideThePackageRegistries(string name)
+    {
+        var instructions = Parse(File.ReadAllText(RepoPaths.Path("deploy", "docker", name)));
+
+        foreach (var run in instructions.Where(i => i.Instruction == "RUN"))
+        {
+            Assert.DoesNotContain("curl", run.Arguments, StringComparison.Ordinal);
+            Assert.DoesNotContain("wget", run.Arguments, StringComparison.Ordinal);
+            Assert.DoesNotContain("npm", run.Arguments, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -32,7 +32,7 @@ internal static partial class SettingsCatalog
         "Storage__S3__PartSizeBytes", "Storage__S3__CreateBucketIfMissing",
         "Taxonomy__Path",
         "Ingest__Webhook__Secret", "Ingest__Webhook__SecretFile",
-        "ModelRuntime__LibraryPath", "ModelRuntime__ExecutionProvider",
+        "ModelRuntime__ExecutionProvider",
     ];
 
     /// <summary>(options type, env-var key, whether the property is a collection) for every options class found.</summary>

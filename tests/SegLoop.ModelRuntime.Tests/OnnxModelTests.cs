@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using SegLoop.TestModels;
 
 namespace SegLoop.ModelRuntime.Tests;
@@ -59,7 +61,7 @@ public sealed class OnnxModelTests
     [InlineData(true)]
     public void Run_SpinningOnOrOff_SameValues(bool allowSpinning)
     {
-        // The spinning switch is a session config entry (OrtApi slot 130): a wrong slot would fail or crash here.
+        // The spinning switch is a session config entry whose key ONNX Runtime checks: a misspelt key or value fails here.
         var net = OnnxTestModels.SaliencyNet(hiddenChannels: 2);
         using var model = OnnxModel.FromBytes(net.Onnx, new OnnxModelOptions { AllowSpinning = allowSpinning, IntraOpThreads = 2 });
         var input = SaliencyNet.SampleInput(2, 16, 12);
@@ -136,7 +138,7 @@ public sealed class OnnxModelTests
     }
 
     [Fact]
-    public void FromBytes_CudaRequestedOnCpuBuild_FallsBackToCpuWithOneWarning()
+    public void FromBytes_CudaRequestedWithoutUsableCuda_FallsBackToCpuWithOneWarning()
     {
         var logger = new ListLogger();
         var options = new OnnxModelOptions { ExecutionProvider = ExecutionProviderKind.Cuda };
@@ -147,49 +149,66 @@ public sealed class OnnxModelTests
         Assert.Equal("CPUExecutionProvider", model.ExecutionProvider);
         var line = Assert.Single(logger.Lines);
         Assert.Equal(LogLevel.Warning, line.Level);
-        Assert.Contains("runs on CPUExecutionProvider", line.Message, StringComparison.Ordinal);
-        Assert.Contains("CUDAExecutionProvider was requested", line.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Model saliency runs on CPUExecutionProvider: CUDAExecutionProvider was requested but is unavailable (",
+            line.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', line.Message);
+        // Runs do not log again: the fallback is said once, when the model loads.
+        using (model.Run(SaliencyNet.SampleInput(1, 4, 4), new TensorShape(1, 3, 4, 4)))
+        {
+        }
+        Assert.Single(logger.Lines);
         var input = SaliencyNet.SampleInput(1, 6, 6);
         using var outputs = model.Run(input, new TensorShape(1, 3, 6, 6));
         AssertClose(net.ExpectedOutput(input, 1, 6, 6), outputs.GetSpan(0));
     }
 
     [Fact]
-    public void Run_WrongChannelCount_ThrowsOrtMessageAndModelKeepsWorking()
+    public void Run_WrongChannelCount_ThrowsNamingTheInputAndShapesAndModelKeepsWorking()
     {
         var net = OnnxTestModels.SaliencyNet();
-        using var model = OnnxModel.FromBytes(net.Onnx);
+        using var model = OnnxModel.FromBytes(net.Onnx, name: "saliency");
 
-        var ex = Assert.Throws<OnnxRuntimeException>(() => model.Run(new float[4 * 8 * 8], new TensorShape(1, 4, 8, 8)));
+        var ex = Assert.Throws<ArgumentException>(() => model.Run(new float[4 * 8 * 8], new TensorShape(1, 4, 8, 8)));
 
-        Assert.Equal(OnnxRuntimeErrorCode.InvalidArgument, ex.ErrorCode);
-        Assert.Contains("invalid dimensions", ex.NativeMessage, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("input", ex.NativeMessage, StringComparison.Ordinal);
+        Assert.Contains("Input 'input' of model saliency takes shape [?, 3, ?, ?]; got [1, 4, 8, 8]", ex.Message, StringComparison.Ordinal);
         AssertStillWorks(model, net);
     }
 
     [Fact]
-    public void Run_WrongRank_ThrowsOrtMessageAndModelKeepsWorking()
+    public void Run_WrongRank_ThrowsNamingTheInputAndModelKeepsWorking()
     {
         var net = OnnxTestModels.SaliencyNet();
-        using var model = OnnxModel.FromBytes(net.Onnx);
+        using var model = OnnxModel.FromBytes(net.Onnx, name: "saliency");
 
-        var ex = Assert.Throws<OnnxRuntimeException>(() => model.Run(new float[3 * 8 * 8], new TensorShape(3, 8, 8)));
+        var ex = Assert.Throws<ArgumentException>(() => model.Run(new float[3 * 8 * 8], new TensorShape(3, 8, 8)));
 
-        Assert.Equal(OnnxRuntimeErrorCode.InvalidArgument, ex.ErrorCode);
-        Assert.Contains("rank", ex.NativeMessage, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Input 'input' of model saliency takes shape [?, 3, ?, ?]; got [3, 8, 8]", ex.Message, StringComparison.Ordinal);
         AssertStillWorks(model, net);
     }
 
     [Fact]
-    public void Run_BufferSmallerThanShape_ThrowsOrtMessage()
+    public void Run_BufferSmallerThanShape_ThrowsNamingTheInputAndCounts()
     {
+        var net = OnnxTestModels.SaliencyNet();
+        using var model = OnnxModel.FromBytes(net.Onnx, name: "saliency");
+
+        var ex = Assert.Throws<ArgumentException>(() => model.Run(new float[10], new TensorShape(1, 3, 8, 8)));
+
+        Assert.Contains("Input 'input' of model saliency: shape [1, 3, 8, 8] needs 192 values, the buffer holds 10", ex.Message, StringComparison.Ordinal);
+        AssertStillWorks(model, net);
+    }
+
+    [Fact]
+    public void Run_DimensionTheGraphRejects_ThrowsOrtErrorAndModelKeepsWorking()
+    {
+        // Our checks pass (the model declares H and W dynamic); ONNX Runtime finds the 0-sized image invalid itself.
         var net = OnnxTestModels.SaliencyNet();
         using var model = OnnxModel.FromBytes(net.Onnx);
 
-        var ex = Assert.Throws<OnnxRuntimeException>(() => model.Run(new float[10], new TensorShape(1, 3, 8, 8)));
+        var ex = Record.Exception(() => { using var _ = model.Run(Memory<float>.Empty, new TensorShape(1, 3, 0, 8)); });
 
-        Assert.False(string.IsNullOrWhiteSpace(ex.NativeMessage));
+        if (ex is not null)
+            Assert.IsType<OnnxRuntimeException>(ex);
         AssertStillWorks(model, net);
     }
 
@@ -226,9 +245,29 @@ public sealed class OnnxModelTests
         var ex = Assert.Throws<InvalidModelException>(() => OnnxModel.FromBytes(bytes, name: name));
 
         Assert.Equal(name, ex.Model);
-        Assert.Contains(name, ex.Message, StringComparison.Ordinal);
-        Assert.False(string.IsNullOrWhiteSpace(ex.NativeMessage));
+        Assert.StartsWith($"The model {name} could not be loaded: ", ex.Message, StringComparison.Ordinal);
+        if (bytes.Length > 0)
+            Assert.IsType<OnnxRuntimeException>(ex.InnerException);
         AssertStillWorks(null, OnnxTestModels.SaliencyNet());
+    }
+
+    [Fact]
+    public void FromFile_NotAModel_ThrowsInvalidModelNamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"segloop-not-a-model-{Guid.NewGuid():N}.onnx");
+        File.WriteAllText(path, "this is not an onnx model");
+        try
+        {
+            var ex = Assert.Throws<InvalidModelException>(() => OnnxModel.FromFile(path));
+
+            Assert.Equal(path, ex.Model);
+            Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+            Assert.IsType<OnnxRuntimeException>(ex.InnerException);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
@@ -275,9 +314,9 @@ public sealed class OnnxModelTests
         var ex = Assert.Throws<OperationCanceledException>(() =>
             model.Run(new float[3 * 8 * 8], new TensorShape(1, 3, 8, 8), cts.Token));
 
-        // The run really went to ORT and was refused there: the inner exception is ORT's.
+        // The run really went to ORT and was refused there (RunOptions.Terminate): the inner exception is ORT's.
         var inner = Assert.IsType<OnnxRuntimeException>(ex.InnerException);
-        Assert.Contains("terminate", inner.NativeMessage, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("terminate", inner.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(cts.Token, ex.CancellationToken);
     }
 
@@ -337,6 +376,50 @@ public sealed class OnnxModelTests
         outputs.Dispose();
         Assert.Throws<ObjectDisposedException>(() => outputs.GetSpan(0).Length);
         Assert.Throws<ObjectDisposedException>(() => model.Run(new float[48], new TensorShape(1, 3, 4, 4)));
+    }
+
+    [Fact]
+    public void Dispose_WhileRunInFlight_RunFinishesWithOutputsThenSessionIsGone()
+    {
+        // Without the run's reference the session would be freed under ONNX Runtime mid-run (a crash, not a clean
+        // failure). Dispose can win the race to the run's start on a busy machine; then the run is refused cleanly
+        // and the attempt is repeated.
+        var shape = new TensorShape(1, 3, 256, 256);
+        var input = new float[shape.ElementCount];
+        for (var attempt = 0; ; attempt++)
+        {
+            var model = OnnxModel.FromBytes(OnnxTestModels.ConvChain(layers: 300),
+                new OnnxModelOptions { IntraOpThreads = 1, GraphOptimization = GraphOptimization.Basic });
+            using var started = new ManualResetEventSlim();
+            TensorShape? outputShape = null;
+            Exception? failure = null;
+            var runner = new Thread(() =>
+            {
+                try
+                {
+                    started.Set();
+                    using var outputs = model.Run(input, shape);
+                    outputShape = outputs.GetShape(0);
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+            });
+
+            runner.Start();
+            started.Wait();
+            Thread.Sleep(20);
+            model.Dispose();
+            runner.Join();
+
+            Assert.Throws<ObjectDisposedException>(() => model.Run(input, shape));
+            if (failure is ObjectDisposedException && attempt < 5)
+                continue;
+            Assert.Null(failure);
+            Assert.Equal(shape, outputShape);
+            return;
+        }
     }
 
     [Fact]

@@ -14,7 +14,8 @@ public static class InferenceServiceCollectionExtensions
 {
     /// <summary>
     /// Inference options ("Inference", validated at start), ONNX Runtime options ("ModelRuntime"), the model registry and
-    /// catalog, the batcher, metrics and <see cref="PreAnnotationService"/>. Needs an IBlobStore registered by the host.
+    /// catalog (with the default model loaded at start), the batcher, metrics and <see cref="PreAnnotationService"/>.
+    /// Needs an IBlobStore registered by the host.
     /// </summary>
     public static IServiceCollection AddInference(this IServiceCollection services, IConfiguration configuration)
     {
@@ -28,6 +29,7 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<Batcher>();
         services.TryAddSingleton<PreAnnotationService>();
+        services.AddHostedService<DefaultModelWarmup>();
         return services;
     }
 

@@ -10,6 +10,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Model {Model} swapped from version {OldVersion} to {NewVersion}; the old one is released after its last batch")]
     public static partial void ModelSwapped(ILogger logger, string model, string oldVersion, string newVersion);
 
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Inference:DefaultModel {Model} has no promoted version to load at start; requests naming no model will fail until one is promoted")]
+    public static partial void WarmupNoPromotedVersion(ILogger logger, string model);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Inference:DefaultModel {Model} could not be loaded at start; the first request will try again")]
+    public static partial void WarmupFailed(ILogger logger, Exception exception, string model);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Request {RequestId} on {ImageKey}: {PromptCount} masks from {Model} {Version} in {Milliseconds:F1} ms")]
     public static partial void RequestCompleted(ILogger logger, string requestId, string imageKey, int promptCount, string model, string version, double milliseconds);
 
