@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using SegLoop.Inference.Backends;
 using SegLoop.Inference.Evaluation;
+using SegLoop.Inference.Models;
 using SegLoop.ModelRuntime;
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
@@ -40,7 +41,11 @@ public static class EvaluateCommand
         var baseline = new Option<FileInfo?>("--baseline") { Description = "Metrics json of an earlier run: fail when any domain x class stratum drops by more than --max-drop." };
         var maxDrop = new Option<double>("--max-drop") { Description = "Largest allowed absolute drop of a stratum's mean IoU, boundary F or Boundary IoU.", DefaultValueFactory = _ => 0.02 };
         var clicks = new Option<int>("--clicks") { Description = "Corrective clicks to simulate per instance (needs --segmenter).", DefaultValueFactory = _ => 0 };
-        var segmenter = new Option<string?>("--segmenter") { Description = "grabcut, or onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing)." };
+        var segmenter = new Option<string?>("--segmenter")
+        {
+            Description = "grabcut, onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION.",
+        };
+        var data = CliOptions.Data();
         var threshold = new Option<double>("--threshold") { Description = "Probability threshold for the segmenter.", DefaultValueFactory = _ => 0.5 };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N ground-truth instances." };
         var output = new Option<FileInfo>("--output")
@@ -54,7 +59,7 @@ public static class EvaluateCommand
         var command = new Command("evaluate", "Score masks against ground truth per domain and class; simulate clicks; gate against a baseline.")
         {
             predictions, groundTruth, images, domainOf, tolerancePx, toleranceFrac, bandPx, bandFrac, baseline, maxDrop,
-            clicks, segmenter, threshold, limit, output, report, worst,
+            clicks, segmenter, threshold, limit, output, report, worst, data,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -69,7 +74,8 @@ public static class EvaluateCommand
                     parse.GetValue(predictions)?.FullName, parse.GetValue(groundTruth)!, parse.GetValue(images)?.FullName,
                     DomainAssignment.Parse(parse.GetValue(domainOf)), metrics, parse.GetValue(baseline)?.FullName, parse.GetValue(maxDrop),
                     parse.GetValue(clicks), parse.GetValue(segmenter), parse.GetValue(threshold), parse.GetValue(limit),
-                    parse.GetValue(output)!.FullName, parse.GetValue(report)?.FullName, parse.GetValue(worst)), Console.Out, cancellationToken);
+                    parse.GetValue(output)!.FullName, parse.GetValue(report)?.FullName, parse.GetValue(worst), parse.GetValue(data)!.FullName),
+                    Console.Out, cancellationToken);
             }
             catch (Exception e) when (e is EvaluationInputException or ArgumentException or VisionException or CocoMaskException or BadPromptException)
             {
@@ -83,7 +89,8 @@ public static class EvaluateCommand
     /// <summary>Everything one run needs, as parsed from the command line.</summary>
     public sealed record Arguments(
         string? Predictions, string GroundTruth, string? Images, DomainAssignment Domains, MetricSettings Metrics, string? Baseline,
-        double MaxDrop, int Clicks, string? Segmenter, double Threshold, int? Limit, string Output, string? Report, int Worst);
+        double MaxDrop, int Clicks, string? Segmenter, double Threshold, int? Limit, string Output, string? Report, int Worst,
+        string? DataRoot = null);
 
     public static async Task<int> RunAsync(Arguments args, TextWriter stdout, CancellationToken cancellationToken)
     {
@@ -96,6 +103,20 @@ public static class EvaluateCommand
         if (args.Clicks > 0 && args.Segmenter is null)
             throw new EvaluationInputException("--clicks needs --segmenter to re-run with the clicks.");
 
+        // The segmenter is resolved first: a misspelt model name is an error before the ground truth is read.
+        var (backend, model) = await CreateSegmenterAsync(args.Segmenter, args.DataRoot, cancellationToken);
+        try
+        {
+            return await RunAsync(args, backend, stdout, cancellationToken);
+        }
+        finally
+        {
+            model?.Dispose();
+        }
+    }
+
+    private static async Task<int> RunAsync(Arguments args, ISegmenter? backend, TextWriter stdout, CancellationToken cancellationToken)
+    {
         var truth = await GroundTruthLoader.LoadAsync(args.GroundTruth, args.Images, args.Domains, cancellationToken);
         if (args.Limit is { } limit)
         {
@@ -111,10 +132,7 @@ public static class EvaluateCommand
             (matches, unmatched) = PredictionLoader.Match(truth, loaded);
         }
 
-        OnnxModel? model = null;
-        try
         {
-            var backend = CreateSegmenter(args.Segmenter, out model);
             var total = truth.Instances.Count;
             var progress = new Progress<int>(n =>
             {
@@ -160,29 +178,55 @@ public static class EvaluateCommand
                 await stdout.WriteLineAsync($"  {r}");
             return 1;
         }
-        finally
-        {
-            model?.Dispose();
-        }
     }
 
-    private static ISegmenter? CreateSegmenter(string? spec, out OnnxModel? model)
+    private static async Task<(ISegmenter? Segmenter, OnnxModel? Model)> CreateSegmenterAsync(string? spec, string? dataRoot,
+        CancellationToken cancellationToken)
     {
-        model = null;
         if (spec is null)
-            return null;
+            return (null, null);
         if (spec == "grabcut")
-            return Segmenters.GrabCut();
+            return (Segmenters.GrabCut(), null);
         if (spec.StartsWith("onnx:", StringComparison.Ordinal))
         {
             var path = spec["onnx:".Length..];
             if (!File.Exists(path))
                 throw new EvaluationInputException($"--segmenter {spec}: model file {path} does not exist.");
-            model = OnnxModel.FromFile(path);
-            return Segmenters.Onnx(model, new OnnxPreprocessing(), Path.GetFileNameWithoutExtension(path));
+            var file = OnnxModel.FromFile(path);
+            return (Segmenters.Onnx(file, new OnnxPreprocessing(), Path.GetFileNameWithoutExtension(path)), file);
         }
-        throw new EvaluationInputException($"--segmenter '{spec}' is unknown: use grabcut or onnx:PATH/TO/model.onnx.");
+        var at = spec.IndexOf('@', StringComparison.Ordinal);
+        var name = at < 0 ? spec : spec[..at];
+        using var services = CliConfiguration.StorageServices(CliConfiguration.Build(dataRoot));
+        var registry = ModelsCommand.Registry(services);
+        string version;
+        if (at >= 0)
+        {
+            version = spec[(at + 1)..];
+        }
+        else
+        {
+            var promoted = await registry.GetPromotedAsync(name, cancellationToken)
+                ?? throw new EvaluationInputException(
+                    $"--segmenter '{spec}' is not grabcut, onnx:PATH, or a model with a promoted version in the registry ({Describe(dataRoot)}); " +
+                    "'segloop models list' shows what is registered.");
+            version = promoted.Version;
+        }
+        ModelFile loaded;
+        try
+        {
+            loaded = await registry.LoadAsync(name, version, cancellationToken: cancellationToken);
+        }
+        catch (ModelRegistryException e)
+        {
+            throw new EvaluationInputException($"--segmenter '{spec}': {e.Message}", e);
+        }
+        var model = OnnxModel.FromBytes(loaded.Bytes, name: $"{name}@{version}");
+        return (Segmenters.Onnx(model, loaded.Metadata.Preprocessing, name, version, Segmenters.PaddingFor(loaded.Metadata.Preprocessing)), model);
     }
+
+    private static string Describe(string? dataRoot) =>
+        Environment.GetEnvironmentVariable("Storage__Kind") is { Length: > 0 } kind ? $"Storage__Kind={kind}" : $"--data {dataRoot ?? "segloop-data"}";
 
     private static BoundaryTolerance Tolerance(int? px, double? fraction) => (px, fraction) switch
     {

@@ -19,12 +19,51 @@ public sealed class OnnxBackendTests : IDisposable
     public void Dispose() => model.Dispose();
 
     [Fact]
-    public void Constructor_IsNetPreprocessing_RefusedUntilServed()
+    public void Stage_IsNetTinyImage_IsRgbMinus128Over256()
     {
-        // Registered by 'segloop models fetch isnet', not served yet: refusing beats feeding it rembg's normalisation.
-        var e = Assert.Throws<NotSupportedException>(() =>
-            new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 1024, Mean = 128, Std = 256 }, "isnet", "v1"));
-        Assert.Contains("IsNet preprocessing is registered but not served yet", e.Message, StringComparison.Ordinal);
+        // 4 x 4 BGR image; (1, 2) is B=30 G=60 R=120, (3, 3) is R=255, the rest 0. The window is the whole image, so the
+        // resize to the 4 x 4 input is the identity and every value is (p - 128) / 256 in R, G, B planes.
+        var pixels = new byte[4 * 4 * 3];
+        pixels[((2 * 4) + 1) * 3] = 30;
+        pixels[(((2 * 4) + 1) * 3) + 1] = 60;
+        pixels[(((2 * 4) + 1) * 3) + 2] = 120;
+        pixels[(((3 * 4) + 3) * 3) + 2] = 255;
+        using var image = Image.FromPixels(4, 4, 3, pixels);
+        var backend = new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 4, Mean = 128, Std = 256 }, "isnet", "v1");
+        var prompt = PromptGeometry.Prepare(new Prompt { Box = new BoundingBox(1, 1, 2, 2) }, 0, 4, 4, padding: 0.5);
+
+        using var input = backend.Prepare(image, prompt);
+        using var staged = backend.Stage([input]);
+
+        var t = staged.Tensor.ToArray();
+        float At(int channel, int x, int y) => t[(channel * 16) + (y * 4) + x];
+        Assert.Equal((120 - 128) / 256f, At(0, 1, 2), 6);
+        Assert.Equal((60 - 128) / 256f, At(1, 1, 2), 6);
+        Assert.Equal((30 - 128) / 256f, At(2, 1, 2), 6);
+        Assert.Equal((255 - 128) / 256f, At(0, 3, 3), 6);
+        Assert.Equal(-0.5f, At(2, 3, 3), 6);
+        Assert.Equal(-0.5f, At(1, 0, 0), 6);
+    }
+
+    [Fact]
+    public void Constructor_IsNetWithoutStd_Refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 1024 }, "isnet", "v1"));
+        Assert.Contains("non-zero Std", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Probabilities_NotRescaled_KeepsTheModelsValues()
+    {
+        // IS-Net's output is a probability already: 0.2 .. 0.6 stays 0.2 .. 0.6 (rembg's min-max would make it 0 .. 1).
+        float[] plane = [0.2f, 0.4f, 0.6f, 0.4f];
+        var kept = OnnxBackend.Probabilities(plane, 2, 2, 2, 2, 2, rescale: false);
+        var rescaled = OnnxBackend.Probabilities(plane, 2, 2, 2, 2, 2);
+
+        Assert.Equal([0.2f, 0.4f, 0.6f, 0.4f], kept);
+        Assert.Equal(0f, rescaled[0], 6);
+        Assert.Equal(1f, rescaled[2], 6);
     }
 
     [Fact]

