@@ -222,7 +222,7 @@ public static class EvaluateCommand
             throw new EvaluationInputException($"--segmenter '{spec}': {e.Message}", e);
         }
         var model = OnnxModel.FromBytes(loaded.Bytes, name: $"{name}@{version}");
-        return (Segmenters.Onnx(model, loaded.Metadata.Preprocessing, name, version, Segmenters.PaddingFor(loaded.Metadata.Preprocessing)), model);
+        return (Segmenters.Onnx(model, loaded.Metadata.Preprocessing, name, version), model);
     }
 
     private static string Describe(string? dataRoot) =>

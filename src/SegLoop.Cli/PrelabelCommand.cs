@@ -28,7 +28,7 @@ public static class PrelabelCommand
         var coco = new Option<FileInfo?>("--coco") { Description = "COCO instances json: every annotation's bbox is a prompt (result annotation_id = that annotation's id)." };
         var boxes = new Option<FileInfo?>("--boxes") { Description = PrelabelInput.BoxesFormat };
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder the COCO file_names / boxes-file image names are relative to.", Required = true };
-        var model = new Option<string?>("--model") { Description = "Registered model name; default: Inference:DefaultModel, else grabcut." };
+        var model = new Option<string?>("--model") { Description = "Registered model name; default: Inference:DefaultModel, else isnet when it has a promoted version, else grabcut." };
         var threshold = new Option<double>("--threshold") { Description = "Probability threshold in [0, 1].", DefaultValueFactory = _ => 0.5 };
         var output = new Option<FileInfo>("--out")
         {

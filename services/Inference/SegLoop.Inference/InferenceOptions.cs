@@ -7,7 +7,7 @@ public sealed class InferenceOptions
 {
     public const string SectionName = "Inference";
 
-    /// <summary>Inference:DefaultModel: registry name used when a request names none; unset: "grabcut".</summary>
+    /// <summary>Inference:DefaultModel: registry name used when a request names none; unset: "isnet" when the registry has a promoted version of it, else "grabcut".</summary>
     [RegularExpression("^[a-z0-9][a-z0-9._-]{0,63}$", ErrorMessage = "must be a model name: lower-case letters, digits, '.', '_' or '-'.")]
     public string? DefaultModel { get; set; }
 

@@ -62,7 +62,7 @@ public sealed partial class PreAnnotationService
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = timeProvider.GetTimestamp();
-        var modelName = request.Model ?? options.DefaultModel ?? GrabCutBackend.ModelName;
+        var modelName = request.Model ?? await catalog.DefaultModelAsync(options.DefaultModel, cancellationToken).ConfigureAwait(false);
         PreAnnotationOutcome Fail(string code, string reason)
         {
             Log.RequestFailed(logger, request.RequestId ?? "", request.ImageKey ?? "", code, reason);

@@ -19,16 +19,6 @@ public static class Segmenters
         double padding = PromptGeometry.DefaultPadding) =>
         new DirectSegmenter(new OnnxBackend(model, preprocessing, name, version), padding);
 
-    /// <summary>
-    /// The context a model's crop gets around the box: IS-Net scored best with 10 % on each side (ecssd-dev, 1024 and 768
-    /// inputs; 0 % and 20 % lower), the U2-Net convention keeps <see cref="PromptGeometry.DefaultPadding"/>.
-    /// </summary>
-    public static double PaddingFor(OnnxPreprocessing preprocessing)
-    {
-        ArgumentNullException.ThrowIfNull(preprocessing);
-        return preprocessing.Mode == PreprocessingMode.IsNet ? 0.10 : PromptGeometry.DefaultPadding;
-    }
-
     private sealed class DirectSegmenter(CropBackend backend, double padding) : ISegmenter
     {
         public string Model => backend.Model;

@@ -16,11 +16,12 @@ internal sealed class DefaultModelWarmup(ModelCatalog catalog, IOptions<Inferenc
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var name = options.Value.DefaultModel;
-        if (name is null || name == GrabCutBackend.ModelName)
-            return;
+        var name = options.Value.DefaultModel ?? ModelCatalog.PreferredDefault;
         try
         {
+            name = await catalog.DefaultModelAsync(options.Value.DefaultModel, stoppingToken).ConfigureAwait(false);
+            if (name == GrabCutBackend.ModelName)
+                return;
             using var lease = await catalog.AcquireAsync(name, stoppingToken).ConfigureAwait(false);
             if (lease is null)
                 Log.WarmupNoPromotedVersion(logger, name);

@@ -30,6 +30,29 @@ public sealed class ModelCatalog : IDisposable
         grabCut = new ModelHolder(new GrabCutBackend(options.Value.GrabCutIterations, options.Value.ClickRadius), owned: null);
     }
 
+    /// <summary>The model served when neither the request nor Inference:DefaultModel names one, if it is promoted.</summary>
+    public const string PreferredDefault = "isnet";
+
+    // Set when the registry had no promoted IS-Net; cleared when one is promoted to this process.
+    private volatile bool preferredAbsent;
+
+    /// <summary>
+    /// The model for a request that names none: <paramref name="configured"/> (Inference:DefaultModel) when set, else
+    /// IS-Net when the registry has a promoted version of it, else GrabCut. The registry is asked once, not per request.
+    /// </summary>
+    public async Task<string> DefaultModelAsync(string? configured, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(configured))
+            return configured;
+        if (current.ContainsKey(PreferredDefault))
+            return PreferredDefault;
+        if (preferredAbsent)
+            return GrabCutBackend.ModelName;
+        var promoted = await registry.GetPromotedAsync(PreferredDefault, cancellationToken).ConfigureAwait(false);
+        preferredAbsent = promoted is null;
+        return promoted is null ? GrabCutBackend.ModelName : PreferredDefault;
+    }
+
     /// <summary>A lease on the current version of <paramref name="name"/>; null when the registry has no promoted version of it.</summary>
     internal async Task<ModelLease?> AcquireAsync(string name, CancellationToken cancellationToken)
     {
@@ -64,8 +87,13 @@ public sealed class ModelCatalog : IDisposable
     }
 
     /// <summary>Loads the promoted version and makes it current; requests already holding the old one finish on it.</summary>
-    public Task PromoteAsync(ModelPromoted message, CancellationToken cancellationToken) =>
-        LoadAsync(message.Name, message.Version, message.Sha256, onlyIfAbsent: false, cancellationToken);
+    public async Task PromoteAsync(ModelPromoted message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await LoadAsync(message.Name, message.Version, message.Sha256, onlyIfAbsent: false, cancellationToken).ConfigureAwait(false);
+        if (message.Name == PreferredDefault)
+            preferredAbsent = false;
+    }
 
     private async Task LoadAsync(string name, string version, string sha256, bool onlyIfAbsent, CancellationToken cancellationToken)
     {
