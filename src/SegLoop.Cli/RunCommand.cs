@@ -41,11 +41,15 @@ public static class RunCommand
     {
         using var host = BuildHost(data.FullName);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Cli.Run");
+        // Before the services start: Inference decides once which model a request that names none gets.
+        var model = await PreAnnotationModel.EnsureAsync(host.Services.GetRequiredService<IBlobStore>(),
+            Environment.GetEnvironmentVariable(PreAnnotationModel.CacheVariable), cancellationToken);
         await host.StartAsync(cancellationToken);
         var bus = host.Services.GetRequiredService<IBusControl>();
         await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
         CliLog.Started(logger, data.FullName,
             EmbeddedServices.Names.Count == 0 ? "none yet (the bus runs with no consumers)" : string.Join(", ", EmbeddedServices.Names));
+        CliLog.PreAnnotationModel(logger, model);
 
         var exitCode = 0;
         if (once)
