@@ -46,6 +46,36 @@ public sealed class OnnxBackendTests : IDisposable
     }
 
     [Fact]
+    public void PrepareAndRun_IsNetWindowPastTheImage_SeesOnlyTheImageAndOutsideIsBackground()
+    {
+        // A 2 x 2 box in the top-left corner of a 12 x 10 grey image: the centred window reaches past the top and left
+        // edges. IS-Net gets only the part inside the image (no black border); the window's outside part is 0.
+        var pixels = Enumerable.Repeat((byte)200, 12 * 10 * 3).ToArray();
+        using var image = Image.FromPixels(12, 10, 3, pixels);
+        var backend = new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 8, Mean = 128, Std = 256 }, "isnet", "v1");
+        var prompt = PromptGeometry.Prepare(new Prompt { Box = new BoundingBox(0, 0, 2, 2) }, 0, 12, 10, padding: 1.0);
+        Assert.True(prompt.Window.X < 0 && prompt.Window.Y < 0);
+
+        using var input = backend.Prepare(image, prompt);
+        var inside = Assert.NotNull(input.InsideWindow);
+        var probabilities = Assert.Single(backend.Run([input], CancellationToken.None));
+
+        Assert.Equal((-prompt.Window.X, -prompt.Window.Y), (inside.X, inside.Y));
+        Assert.Equal((inside.Width, inside.Height), (input.Crop.Width, input.Crop.Height));
+        Assert.Equal((prompt.Window.Width, prompt.Window.Height), (probabilities.Width, probabilities.Height));
+        for (var y = 0; y < probabilities.Height; y++)
+        {
+            for (var x = 0; x < probabilities.Width; x++)
+            {
+                var outside = x < inside.X || y < inside.Y || x >= inside.Right || y >= inside.Bottom;
+                if (outside)
+                    Assert.Equal(0f, probabilities.Values[(y * probabilities.Width) + x]);
+            }
+        }
+        Assert.Contains(probabilities.Values, v => v != 0f); // the net's answer inside is kept as it is
+    }
+
+    [Fact]
     public void Constructor_IsNetWithoutStd_Refused()
     {
         var e = Assert.Throws<ArgumentException>(() =>

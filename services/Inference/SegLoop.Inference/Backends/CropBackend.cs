@@ -17,6 +17,12 @@ internal sealed class CropInput : IDisposable
     /// <summary>The BGR crop (owned; disposed with this object).</summary>
     public required Image Crop { get; init; }
 
+    /// <summary>
+    /// Where <see cref="Crop"/> lies in the prompt's window when it is only the part of the window inside the image (a
+    /// model that never saw padding); null when the crop is the whole window, padding included.
+    /// </summary>
+    public Rect? InsideWindow { get; init; }
+
     /// <summary>GrabCut: per-pixel seeds over the crop.</summary>
     public GrabCutLabel[]? Seeds { get; init; }
 

@@ -62,11 +62,26 @@ internal sealed class OnnxBackend : CropBackend
     public override CropInput Prepare(Image image, PreparedPrompt prompt)
     {
         // The crop stays BGR: resampling works per channel, and the tensor fill reads the channels in RGB order.
-        var crop = image.Crop(prompt.Window);
+        var window = prompt.Window;
+        Rect? inside = null;
+        if (preprocessing.Mode == PreprocessingMode.IsNet)
+        {
+            // IS-Net learnt from whole photographs, never from black borders: it sees the part of the window inside the
+            // image (the box is inside, so this is never empty), and the rest of the window is background.
+            var x0 = Math.Max(0, window.X);
+            var y0 = Math.Max(0, window.Y);
+            var clipped = new Rect(x0, y0, Math.Min(image.Width, window.Right) - x0, Math.Min(image.Height, window.Bottom) - y0);
+            if (clipped != window)
+            {
+                inside = clipped with { X = clipped.X - window.X, Y = clipped.Y - window.Y };
+                window = clipped;
+            }
+        }
+        var crop = image.Crop(window);
         var size = Resizes
             ? (preprocessing.InputSize, preprocessing.InputSize)
             : (RoundUp32(crop.Height), RoundUp32(crop.Width));
-        return new CropInput { Prompt = prompt, GroupKey = size, Crop = crop };
+        return new CropInput { Prompt = prompt, GroupKey = size, Crop = crop, InsideWindow = inside };
     }
 
     /// <summary>Resamples (rembg mode) and normalises every crop straight into its slot of one pooled batch tensor.</summary>
@@ -139,17 +154,28 @@ internal sealed class OnnxBackend : CropBackend
         for (var i = 0; i < batch.Count; i++)
         {
             var window = batch[i].Prompt.Window;
-            var validWidth = Resizes ? width : window.Width;
-            var validHeight = Resizes ? height : window.Height;
+            var crop = batch[i].InsideWindow ?? new Rect(0, 0, window.Width, window.Height);
+            var validWidth = Resizes ? width : crop.Width;
+            var validHeight = Resizes ? height : crop.Height;
             // U2-Net's d0 is rescaled per sample (as rembg does); IS-Net's output is already a probability.
-            var values = Probabilities(output.Slice(i * plane, plane), width, validWidth, validHeight, window.Width, window.Height,
+            var values = Probabilities(output.Slice(i * plane, plane), width, validWidth, validHeight, crop.Width, crop.Height,
                 rescale: preprocessing.Mode != PreprocessingMode.IsNet);
-            results[i] = new CropProbabilities(values, window.Width, window.Height);
+            results[i] = new CropProbabilities(batch[i].InsideWindow is null ? values : Paste(values, crop, window.Width, window.Height),
+                window.Width, window.Height);
         }
         return results;
     }
 
     private static (int Height, int Width) TensorSize(CropInput input) => ((int, int))input.GroupKey;
+
+    /// <summary>Probabilities over <paramref name="inside"/> placed in a window-sized plane; 0 (background) elsewhere.</summary>
+    private static float[] Paste(float[] values, Rect inside, int width, int height)
+    {
+        var result = new float[width * height];
+        for (var y = 0; y < inside.Height; y++)
+            values.AsSpan(y * inside.Width, inside.Width).CopyTo(result.AsSpan(((inside.Y + y) * width) + inside.X));
+        return result;
+    }
 
     /// <summary>
     /// BGR bytes (width x height x 3, OpenCV's order, so no RGB copy of the crop is needed) into <paramref name="tensor"/>:
