@@ -51,7 +51,7 @@ public static class IngestCommand
         command.SetAction((parse, ct) => RunAsync(parse, "coco", async (services, target, token) =>
         {
             var source = ImageSourceFor(parse.GetValue(images)!, services);
-            return await CocoImporter.LoadAsync(parse.GetValue(annotations)!.FullName, source, target, token);
+            return await Task.Run(() => CocoImporter.Open(parse.GetValue(annotations)!.FullName, source, target, token), token);
         }, ct));
         return command;
     }
@@ -61,7 +61,7 @@ public static class IngestCommand
         var root = new Option<DirectoryInfo>("--root") { Description = "VOC folder with JPEGImages/, SegmentationObject/, SegmentationClass/ and class_names.txt.", Required = true };
         var command = new Command("voc", "Import PASCAL VOC segmentation PNGs: one instance per object, class by majority.") { root, Customer, Project, Domain, Data };
         command.SetAction((parse, ct) => RunAsync(parse, "voc", (services, target, _) =>
-            Task.FromResult(VocImporter.Load(parse.GetValue(root)!.FullName, target, Decode(services))), ct));
+            Task.FromResult(ImportTasks.Of(VocImporter.Load(parse.GetValue(root)!.FullName, target, Decode(services)))), ct));
         return command;
     }
 
@@ -80,8 +80,8 @@ public static class IngestCommand
         var command = new Command("labelmap", "Import label maps (CamVid/Cityscapes style): full-scene, one instance per region.")
             { images, labels, classes, instances, ignore, Customer, Project, Domain, Data };
         command.SetAction((parse, ct) => RunAsync(parse, "label-map", (services, target, _) =>
-            Task.FromResult(LabelMapImporter.Load(parse.GetValue(images)!.FullName, parse.GetValue(labels)!.FullName, parse.GetValue(classes)!.FullName,
-                parse.GetValue(instances)?.FullName, parse.GetValue(ignore)!, target, Decode(services))), ct));
+            Task.FromResult(ImportTasks.Of(LabelMapImporter.Load(parse.GetValue(images)!.FullName, parse.GetValue(labels)!.FullName,
+                parse.GetValue(classes)!.FullName, parse.GetValue(instances)?.FullName, parse.GetValue(ignore)!, target, Decode(services)))), ct));
         return command;
     }
 
@@ -89,7 +89,7 @@ public static class IngestCommand
         new() { MaxPixels = services.GetRequiredService<IOptions<IngestOptions>>().Value.MaxImagePixels };
 
     private static async Task<int> RunAsync(ParseResult parse, string format,
-        Func<IServiceProvider, ImportTarget, CancellationToken, Task<IReadOnlyList<IngestRequest>>> load, CancellationToken cancellationToken)
+        Func<IServiceProvider, ImportTarget, CancellationToken, Task<ImportTasks>> load, CancellationToken cancellationToken)
     {
         var target = new ImportTarget(parse.GetValue(Customer)!, parse.GetValue(Project)!, parse.GetValue(Domain)!);
         using var host = BuildHost(parse.GetValue(Data)!.FullName, out var embedded);
@@ -98,7 +98,7 @@ public static class IngestCommand
         {
             var bus = host.Services.GetRequiredService<IBusControl>();
             await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
-            IReadOnlyList<IngestRequest> requests;
+            ImportTasks requests;
             try
             {
                 requests = await load(host.Services, target, cancellationToken);
@@ -116,7 +116,7 @@ public static class IngestCommand
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask($"ingest {format}", maxValue: Math.Max(1, requests.Count));
-                    summary = await batch.RunAsync(requests, (_, _) => task.Increment(1), cancellationToken);
+                    summary = await batch.RunAsync(requests.Requests, (_, _) => task.Increment(1), cancellationToken);
                     task.Value = task.MaxValue;
                 });
 
