@@ -10,7 +10,7 @@ namespace SegLoop.Ingest.Import;
 /// <summary>
 /// A COCO instances file read in two passes so that memory stays flat with the number of annotations
 /// (train2017 has 860k): a forward-only <see cref="Utf8JsonReader"/> pass over a buffered stream keeps the images and
-/// categories (small) and, per annotation, only its image id and where its bytes lie in the file (16 bytes); each
+/// categories (small) and, per annotation, only its image id and where its bytes lie in the file (24 bytes); each
 /// annotation is checked as it passes and dropped. <see cref="ReadAsync"/> then reads one image's annotations back
 /// from those ranges at a time. The order of tasks and of annotations within a task is the file's.
 /// </summary>
