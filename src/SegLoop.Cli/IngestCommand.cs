@@ -92,43 +92,74 @@ public static class IngestCommand
         Func<IServiceProvider, ImportTarget, CancellationToken, Task<ImportTasks>> load, CancellationToken cancellationToken)
     {
         var target = new ImportTarget(parse.GetValue(Customer)!, parse.GetValue(Project)!, parse.GetValue(Domain)!);
-        using var host = BuildHost(parse.GetValue(Data)!.FullName, out var embedded);
-        await host.StartAsync(cancellationToken);
+        using var termination = new Termination(cancellationToken);
+        var token = termination.Token;
+        var done = 0;
+        var host = BuildHost(parse.GetValue(Data)!.FullName, out var embedded);
         try
         {
-            var bus = host.Services.GetRequiredService<IBusControl>();
-            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
-            ImportTasks requests;
-            try
-            {
-                requests = await load(host.Services, target, cancellationToken);
-            }
-            catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]Cannot read the {format} export:[/] {e.Message}");
-                return 2;
-            }
-
-            var batch = new IngestBatch(host.Services.GetRequiredService<IngestProcessor>(), bus);
-            IngestSummary summary = null!;
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async ctx =>
-                {
-                    var task = ctx.AddTask($"ingest {format}", maxValue: Math.Max(1, requests.Count));
-                    summary = await batch.RunAsync(requests.Requests, (_, _) => task.Increment(1), cancellationToken);
-                    task.Value = task.MaxValue;
-                });
-
-            if (embedded)
-                await host.Services.GetRequiredService<BusTraffic>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), cancellationToken);
-            Render(summary, requests.Count);
-            return summary.Failed.Count > 0 ? 2 : summary.Rejected > 0 ? 1 : 0;
+            // WaitAsync: bus start, health and publish with an unreachable broker retry without end and do not all
+            // honour the token; the verb stops within seconds of a signal whatever they are doing.
+            return await RunAsync(host, embedded, format, target, load, () => Interlocked.Increment(ref done), token).WaitAsync(token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"segloop ingest {format}: stopped by {termination.SignalName} after {Volatile.Read(ref done)} tasks; " +
+                                    "the tasks published so far stay, the rest were not sent.");
+            return termination.ExitCode;
         }
         finally
         {
-            await host.StopAsync(CancellationToken.None);
+            // Bounded: stopping a bus that never connected must not hold the process either.
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await host.StopAsync(stopping.Token).WaitAsync(stopping.Token);
+                host.Dispose();
+            }
+            catch (OperationCanceledException)
+            {
+                // abandoned: the process is ending
+            }
         }
+    }
+
+    private static async Task<int> RunAsync(IHost host, bool embedded, string format, ImportTarget target,
+        Func<IServiceProvider, ImportTarget, CancellationToken, Task<ImportTasks>> load, Action onTask, CancellationToken cancellationToken)
+    {
+        await host.StartAsync(cancellationToken);
+        var bus = host.Services.GetRequiredService<IBusControl>();
+        await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)).WaitAsync(cancellationToken);
+        ImportTasks requests;
+        try
+        {
+            requests = await load(host.Services, target, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]Cannot read the {format} export:[/] {e.Message}");
+            return 2;
+        }
+
+        var batch = new IngestBatch(host.Services.GetRequiredService<IngestProcessor>(), bus);
+        IngestSummary summary = null!;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask($"ingest {format}", maxValue: Math.Max(1, requests.Count));
+                summary = await batch.RunAsync(requests.Requests, (_, _) =>
+                {
+                    task.Increment(1);
+                    onTask();
+                }, cancellationToken);
+                task.Value = task.MaxValue;
+            });
+
+        if (embedded)
+            await host.Services.GetRequiredService<BusTraffic>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), cancellationToken);
+        Render(summary, requests.Count);
+        return summary.Failed.Count > 0 ? 2 : summary.Rejected > 0 ? 1 : 0;
     }
 
     private static void Render(IngestSummary summary, int total)
