@@ -19,13 +19,41 @@ public static class ErrorsCommand
 
     private static Option<Uri?> Broker() => new("--rabbitmq")
     {
-        Description = "amqp://user:pass@host:port/vhost; default from Bus__RabbitMq__* settings.",
+        Description = "amqp[s]://user:pass@host:port/vhost; default from Bus__RabbitMq__* settings.",
+        CustomParser = r => AbsoluteUri(r, "--rabbitmq", "amqp", "amqps"),
     };
 
     private static Option<Uri?> Management() => new("--management")
     {
-        Description = "RabbitMQ management API base address; default http://<host>:15672/.",
+        Description = "RabbitMQ management API base address; default http://<host>:15672/ (https://<host>:15671/ for amqps).",
+        CustomParser = r => AbsoluteUri(r, "--management", "http", "https"),
     };
+
+    /// <summary>
+    /// An absolute URI of one of <paramref name="schemes"/>. System.CommandLine has no converter for <see cref="Uri"/>
+    /// (every amqp:// address was refused), and its own error quoted the whole token, password included; every
+    /// message here names the address without its user information.
+    /// </summary>
+    internal static Uri? AbsoluteUri(System.CommandLine.Parsing.ArgumentResult result, string option, params string[] schemes)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme, StringComparer.OrdinalIgnoreCase) && uri.Host.Length > 0)
+            return uri;
+        result.AddError($"{option} {RedactUserInfo(text)} is not an address of the form {schemes[0]}://user:password@host:port/...; " +
+                        $"schemes: {string.Join(", ", schemes)}.");
+        return null;
+    }
+
+    /// <summary>The text with anything between "://" and the last '@' before the path replaced by "***".</summary>
+    internal static string RedactUserInfo(string text)
+    {
+        var start = text.IndexOf("://", StringComparison.Ordinal);
+        var from = start < 0 ? 0 : start + 3;
+        var pathStart = text.IndexOfAny(['/', '?', '#'], from);
+        var authority = pathStart < 0 ? text[from..] : text[from..pathStart];
+        var at = authority.LastIndexOf('@');
+        return at < 0 ? text : text[..from] + "***" + text[(from + at)..];
+    }
 
     private static Command List()
     {
@@ -33,7 +61,7 @@ public static class ErrorsCommand
         var management = Management();
         var peek = new Option<int>("--peek") { Description = "Also show up to N failed messages per queue.", DefaultValueFactory = _ => 0 };
         var command = new Command("list", "Error queues with their message counts (and, with --peek, the failures).") { broker, management, peek };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(Guarded(command.Name, async (parse, cancellationToken) =>
         {
             await using var client = await ErrorQueueClient.ConnectAsync(BrokerUri(parse.GetValue(broker)), parse.GetValue(management), cancellationToken);
             var queues = await client.ListErrorQueuesAsync(cancellationToken);
@@ -55,7 +83,7 @@ public static class ErrorsCommand
                 AnsiConsole.Write(failures);
             }
             return 0;
-        });
+        }));
         return command;
     }
 
@@ -70,7 +98,7 @@ public static class ErrorsCommand
         {
             broker, management, queue, messageId, all,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(Guarded(command.Name, async (parse, cancellationToken) =>
         {
             var id = parse.GetValue(messageId);
             if (id is null == !parse.GetValue(all))
@@ -82,9 +110,24 @@ public static class ErrorsCommand
             var result = await client.ReplayAsync(parse.GetValue(queue)!, id, cancellationToken);
             AnsiConsole.MarkupLine($"replayed [green]{result.Replayed}[/] from {Markup.Escape(result.ErrorQueue)} to {Markup.Escape(result.TargetQueue)}; {result.Remaining} remain");
             return 0;
-        });
+        }));
         return command;
     }
+
+    /// <summary>A broker or management API the verb cannot use is one line on stderr and exit code 2, not a stack trace.</summary>
+    private static Func<ParseResult, CancellationToken, Task<int>> Guarded(string verb, Func<ParseResult, CancellationToken, Task<int>> action) =>
+        async (parse, cancellationToken) =>
+        {
+            try
+            {
+                return await action(parse, cancellationToken);
+            }
+            catch (ErrorQueueException e)
+            {
+                await Console.Error.WriteLineAsync($"errors {verb}: {e.Message}");
+                return 2;
+            }
+        };
 
     private static Uri BrokerUri(Uri? given)
     {

@@ -51,7 +51,7 @@ public static class IngestCommand
         command.SetAction((parse, ct) => RunAsync(parse, "coco", async (services, target, token) =>
         {
             var source = ImageSourceFor(parse.GetValue(images)!, services);
-            return await CocoImporter.LoadAsync(parse.GetValue(annotations)!.FullName, source, target, token);
+            return await Task.Run(() => CocoImporter.Open(parse.GetValue(annotations)!.FullName, source, target, token), token);
         }, ct));
         return command;
     }
@@ -61,7 +61,7 @@ public static class IngestCommand
         var root = new Option<DirectoryInfo>("--root") { Description = "VOC folder with JPEGImages/, SegmentationObject/, SegmentationClass/ and class_names.txt.", Required = true };
         var command = new Command("voc", "Import PASCAL VOC segmentation PNGs: one instance per object, class by majority.") { root, Customer, Project, Domain, Data };
         command.SetAction((parse, ct) => RunAsync(parse, "voc", (services, target, _) =>
-            Task.FromResult(VocImporter.Load(parse.GetValue(root)!.FullName, target, Decode(services))), ct));
+            Task.FromResult(ImportTasks.Of(VocImporter.Load(parse.GetValue(root)!.FullName, target, Decode(services)))), ct));
         return command;
     }
 
@@ -80,8 +80,8 @@ public static class IngestCommand
         var command = new Command("labelmap", "Import label maps (CamVid/Cityscapes style): full-scene, one instance per region.")
             { images, labels, classes, instances, ignore, Customer, Project, Domain, Data };
         command.SetAction((parse, ct) => RunAsync(parse, "label-map", (services, target, _) =>
-            Task.FromResult(LabelMapImporter.Load(parse.GetValue(images)!.FullName, parse.GetValue(labels)!.FullName, parse.GetValue(classes)!.FullName,
-                parse.GetValue(instances)?.FullName, parse.GetValue(ignore)!, target, Decode(services))), ct));
+            Task.FromResult(ImportTasks.Of(LabelMapImporter.Load(parse.GetValue(images)!.FullName, parse.GetValue(labels)!.FullName,
+                parse.GetValue(classes)!.FullName, parse.GetValue(instances)?.FullName, parse.GetValue(ignore)!, target, Decode(services)))), ct));
         return command;
     }
 
@@ -89,46 +89,77 @@ public static class IngestCommand
         new() { MaxPixels = services.GetRequiredService<IOptions<IngestOptions>>().Value.MaxImagePixels };
 
     private static async Task<int> RunAsync(ParseResult parse, string format,
-        Func<IServiceProvider, ImportTarget, CancellationToken, Task<IReadOnlyList<IngestRequest>>> load, CancellationToken cancellationToken)
+        Func<IServiceProvider, ImportTarget, CancellationToken, Task<ImportTasks>> load, CancellationToken cancellationToken)
     {
         var target = new ImportTarget(parse.GetValue(Customer)!, parse.GetValue(Project)!, parse.GetValue(Domain)!);
-        using var host = BuildHost(parse.GetValue(Data)!.FullName, out var embedded);
-        await host.StartAsync(cancellationToken);
+        using var termination = new Termination(cancellationToken);
+        var token = termination.Token;
+        var done = 0;
+        var host = BuildHost(parse.GetValue(Data)!.FullName, out var embedded);
         try
         {
-            var bus = host.Services.GetRequiredService<IBusControl>();
-            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
-            IReadOnlyList<IngestRequest> requests;
-            try
-            {
-                requests = await load(host.Services, target, cancellationToken);
-            }
-            catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]Cannot read the {format} export:[/] {e.Message}");
-                return 2;
-            }
-
-            var batch = new IngestBatch(host.Services.GetRequiredService<IngestProcessor>(), bus);
-            IngestSummary summary = null!;
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async ctx =>
-                {
-                    var task = ctx.AddTask($"ingest {format}", maxValue: Math.Max(1, requests.Count));
-                    summary = await batch.RunAsync(requests, (_, _) => task.Increment(1), cancellationToken);
-                    task.Value = task.MaxValue;
-                });
-
-            if (embedded)
-                await host.Services.GetRequiredService<BusTraffic>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), cancellationToken);
-            Render(summary, requests.Count);
-            return summary.Failed.Count > 0 ? 2 : summary.Rejected > 0 ? 1 : 0;
+            // WaitAsync: bus start, health and publish with an unreachable broker retry without end and do not all
+            // honour the token; the verb stops within seconds of a signal whatever they are doing.
+            return await RunAsync(host, embedded, format, target, load, () => Interlocked.Increment(ref done), token).WaitAsync(token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"segloop ingest {format}: stopped by {termination.SignalName} after {Volatile.Read(ref done)} tasks; " +
+                                    "the tasks published so far stay, the rest were not sent.");
+            return termination.ExitCode;
         }
         finally
         {
-            await host.StopAsync(CancellationToken.None);
+            // Bounded: stopping a bus that never connected must not hold the process either.
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await host.StopAsync(stopping.Token).WaitAsync(stopping.Token);
+                host.Dispose();
+            }
+            catch (OperationCanceledException)
+            {
+                // abandoned: the process is ending
+            }
         }
+    }
+
+    private static async Task<int> RunAsync(IHost host, bool embedded, string format, ImportTarget target,
+        Func<IServiceProvider, ImportTarget, CancellationToken, Task<ImportTasks>> load, Action onTask, CancellationToken cancellationToken)
+    {
+        await host.StartAsync(cancellationToken);
+        var bus = host.Services.GetRequiredService<IBusControl>();
+        await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)).WaitAsync(cancellationToken);
+        ImportTasks requests;
+        try
+        {
+            requests = await load(host.Services, target, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]Cannot read the {format} export:[/] {e.Message}");
+            return 2;
+        }
+
+        var batch = new IngestBatch(host.Services.GetRequiredService<IngestProcessor>(), bus);
+        IngestSummary summary = null!;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask($"ingest {format}", maxValue: Math.Max(1, requests.Count));
+                summary = await batch.RunAsync(requests.Requests, (_, _) =>
+                {
+                    task.Increment(1);
+                    onTask();
+                }, cancellationToken);
+                task.Value = task.MaxValue;
+            });
+
+        if (embedded)
+            await host.Services.GetRequiredService<BusTraffic>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), cancellationToken);
+        Render(summary, requests.Count);
+        return summary.Failed.Count > 0 ? 2 : summary.Rejected > 0 ? 1 : 0;
     }
 
     private static void Render(IngestSummary summary, int total)

@@ -52,7 +52,9 @@ public sealed class ErrorQueueClient : IAsyncDisposable
 
         var management = new HttpClient
         {
-            BaseAddress = managementUri ?? new UriBuilder(Uri.UriSchemeHttp, amqpUri.Host, 15672).Uri,
+            BaseAddress = managementUri ?? (string.Equals(amqpUri.Scheme, "amqps", StringComparison.OrdinalIgnoreCase)
+                ? new UriBuilder(Uri.UriSchemeHttps, amqpUri.Host, 15671).Uri
+                : new UriBuilder(Uri.UriSchemeHttp, amqpUri.Host, 15672).Uri),
             Timeout = TimeSpan.FromSeconds(30),
         };
         var credentials = $"{factory.UserName}:{factory.Password}";

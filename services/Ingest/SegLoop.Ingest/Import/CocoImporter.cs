@@ -7,15 +7,34 @@ namespace SegLoop.Ingest.Import;
 /// <summary>A COCO instances file as one task per image: polygons and RLEs as they are, class names from the categories.</summary>
 public static class CocoImporter
 {
+    /// <summary>All tasks of the file in a list (small files and tests); <see cref="Open"/> streams them.</summary>
     public static async Task<IReadOnlyList<IngestRequest>> LoadAsync(string annotationsPath, IImageSource images, ImportTarget target,
         CancellationToken cancellationToken)
     {
+        var tasks = Open(annotationsPath, images, target, cancellationToken);
+        var list = new List<IngestRequest>(tasks.Count);
+        await foreach (var request in tasks.Requests.WithCancellation(cancellationToken).ConfigureAwait(false))
+            list.Add(request);
+        return list;
+    }
+
+    /// <summary>
+    /// The tasks of the file, one image at a time: a first pass reads images and categories and checks every annotation
+    /// (a file that is not an instances document fails here), then each task is built when it is asked for, so an
+    /// import holds one task's annotations at a time whatever the file's size.
+    /// </summary>
+    public static ImportTasks Open(string annotationsPath, IImageSource images, ImportTarget target, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(target);
-        var dataset = await CocoDataset.LoadAsync(annotationsPath, cancellationToken).ConfigureAwait(false);
-        var byImage = dataset.Annotations.ToLookup(a => a.ImageId);
-        return dataset.Images
-            .Select(image => ToRequest(dataset, image, target.Customer, target.Project, target.Domain, images, EntryPoints.CliCoco, byImage))
-            .ToList();
+        var coco = CocoStream.Open(annotationsPath, cancellationToken);
+        return new ImportTasks(coco.Images.Count, Requests(coco, images, target, cancellationToken));
+    }
+
+    private static async IAsyncEnumerable<IngestRequest> Requests(CocoStream coco, IImageSource images, ImportTarget target,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var (image, annotations) in coco.ReadAsync(cancellationToken).ConfigureAwait(false))
+            yield return ToRequest(coco.Categories, image, annotations, target.Customer, target.Project, target.Domain, images, EntryPoints.CliCoco);
     }
 
     /// <summary>The task id of a COCO image: its file name as the export gives it, so every file of an export has its own.</summary>
@@ -33,6 +52,12 @@ public static class CocoImporter
         ArgumentNullException.ThrowIfNull(image);
         var categories = dataset.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
         var annotations = byImage is not null ? byImage[image.Id] : dataset.Annotations.Where(a => a.ImageId == image.Id);
+        return ToRequest(categories, image, annotations, customer, project, domain, imageSource, entryPoint);
+    }
+
+    private static IngestRequest ToRequest(IReadOnlyDictionary<long, string> categories, CocoImage image, IEnumerable<CocoAnnotation> annotations,
+        string customer, string project, string domain, IImageSource? imageSource, string entryPoint)
+    {
         var problems = new List<Rejection>();
         var instances = new List<PayloadInstance?>();
         foreach (var annotation in annotations)

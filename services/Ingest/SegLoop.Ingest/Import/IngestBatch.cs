@@ -23,15 +23,23 @@ public sealed record IngestSummary
 /// <summary>Runs an importer's tasks through <see cref="IngestProcessor"/> one by one and publishes each outcome; one item's failure never stops the rest.</summary>
 public sealed class IngestBatch(IngestProcessor processor, IPublishEndpoint publish)
 {
-    public async Task<IngestSummary> RunAsync(IEnumerable<IngestRequest> requests, Action<IngestRequest, IngestOutcome?>? onItem,
+    public Task<IngestSummary> RunAsync(IEnumerable<IngestRequest> requests, Action<IngestRequest, IngestOutcome?>? onItem,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        return RunAsync(requests.ToAsyncEnumerable(), onItem, cancellationToken);
+    }
+
+    /// <summary>Runs the tasks as they are produced; only the outcomes are kept, never a task once it is done.</summary>
+    public async Task<IngestSummary> RunAsync(IAsyncEnumerable<IngestRequest> requests, Action<IngestRequest, IngestOutcome?>? onItem,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var outcomes = new List<IngestOutcome>();
         var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var failed = new List<(string, string)>();
-        var firstByKey = new Dictionary<string, IngestRequest>(StringComparer.Ordinal);
-        foreach (var request in requests)
+        var firstByKey = new Dictionary<string, (string TaskId, string Image)>(StringComparer.Ordinal);
+        await foreach (var request in requests.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             cancellationToken.ThrowIfCancellationRequested();
             IngestOutcome? outcome = null;
@@ -64,7 +72,7 @@ public sealed class IngestBatch(IngestProcessor processor, IPublishEndpoint publ
     /// A rejection naming both tasks when <paramref name="request"/> would be stored under the same document key as an
     /// earlier task of this import (the second would silently overwrite the first); null otherwise.
     /// </summary>
-    private static IngestOutcome? DuplicateOf(IngestRequest request, Dictionary<string, IngestRequest> firstByKey)
+    private static IngestOutcome? DuplicateOf(IngestRequest request, Dictionary<string, (string TaskId, string Image)> firstByKey)
     {
         var p = request.Payload;
         if (string.IsNullOrWhiteSpace(p.Customer) || string.IsNullOrWhiteSpace(p.Project) || string.IsNullOrWhiteSpace(p.TaskId))
@@ -78,12 +86,13 @@ public sealed class IngestBatch(IngestProcessor processor, IPublishEndpoint publ
         {
             return null; // the processor names what is wrong with the names
         }
-        if (firstByKey.TryAdd(key, request))
+        // Names only: keeping the request would keep every task's instances until the import ends.
+        if (firstByKey.TryAdd(key, (p.TaskId, p.Image ?? "")))
             return null;
-        var first = firstByKey[key].Payload;
+        var first = firstByKey[key];
         var reason = RejectionCodes.Of(RejectionCodes.DuplicateTask,
             $"Task '{PayloadValidator.Printable(p.TaskId)}' (image '{PayloadValidator.Printable(p.Image ?? "")}') is the same task as " +
-            $"'{PayloadValidator.Printable(first.TaskId!)}' (image '{PayloadValidator.Printable(first.Image ?? "")}') earlier in this import; the first is kept.",
+            $"'{PayloadValidator.Printable(first.TaskId)}' (image '{PayloadValidator.Printable(first.Image)}') earlier in this import; the first is kept.",
             "taskId");
         return new IngestOutcome { Rejected = Rejections.Create(p.TaskId, p.Customer, p.Project, request.EntryPoint, [reason]) };
     }

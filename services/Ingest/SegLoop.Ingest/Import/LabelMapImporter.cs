@@ -203,7 +203,17 @@ public static class LabelMapImporter
         }
         try
         {
-            using var image = ImageCodec.Decode(File.ReadAllBytes(path), new DecodeOptions { MaxPixels = decode.MaxPixels, Mode = DecodeMode.Unchanged });
+            var bytes = File.ReadAllBytes(path);
+            if (PngBitDepth(bytes) is { } depth and not 8)
+            {
+                // The decoder scales other depths to 8 bits: ids 0/5/200/255 of a 16-bit map became 0/0/0/0 or
+                // 0/1 of a 1-bit map 0/255, each ingested as the wrong class.
+                problems.Add(RejectionCodes.Of(RejectionCodes.LabelUnreadable,
+                    $"The {kind} PNG {name} is {depth}-bit; class and instance ids are read from 8-bit single-channel PNGs only " +
+                    "(ids above 255 cannot be stored as one byte). Re-export it as an 8-bit grayscale PNG.", name));
+                return null;
+            }
+            using var image = ImageCodec.Decode(bytes, new DecodeOptions { MaxPixels = decode.MaxPixels, Mode = DecodeMode.Unchanged });
             if (image.Channels != 1)
             {
                 problems.Add(RejectionCodes.Of(RejectionCodes.LabelUnreadable,
@@ -225,4 +235,14 @@ public static class LabelMapImporter
             return null;
         }
     }
+
+    /// <summary>
+    /// The bit depth a PNG's IHDR declares (byte 24: after the 8-byte signature, the chunk's length and type, and the
+    /// width and height), or null when <paramref name="file"/> is not a PNG with an IHDR first (the decoder then says what it is).
+    /// </summary>
+    internal static int? PngBitDepth(ReadOnlySpan<byte> file) =>
+        file.Length > 24 && file.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A])
+                         && file[12..16].SequenceEqual("IHDR"u8)
+            ? file[24]
+            : null;
 }
