@@ -79,29 +79,11 @@ public sealed class CudaFallbackTests
     private static bool IsFallback((LogLevel Level, string Message) line) =>
         line.Level == LogLevel.Warning && line.Message.Contains("CUDAExecutionProvider was requested", StringComparison.Ordinal);
 
-    private static ServiceProvider Build(IBlobStore store, string executionProvider, LineCollector log)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Inference:Batching:MaxWaitMs"] = "1",
-            ["ModelRuntime:ExecutionProvider"] = executionProvider,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(log));
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddSingleton(store);
-        services.AddInference(configuration);
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Build(IBlobStore store, string executionProvider, LineCollector log) =>
+        InferenceServices.Build(store, new Dictionary<string, string?> { ["ModelRuntime:ExecutionProvider"] = executionProvider }, log);
 
     private static Task<PreAnnotationOutcome> HandleAsync(ServiceProvider provider, string requestId) =>
-        provider.GetRequiredService<PreAnnotationService>().HandleAsync(new PreAnnotationRequested
-        {
-            RequestId = requestId,
-            ImageKey = "images/object.png",
-            Model = "saliency",
-            Prompts = [new Prompt { Box = new BoundingBox(16, 10, 32, 28), Label = "7" }],
-        }, CancellationToken.None);
+        InferenceServices.HandleAsync(provider, requestId, "saliency");
 
     private sealed class LineCollector : ILoggerProvider, ILogger
     {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SegLoop.Contracts;
 using SegLoop.Inference.Backends;
@@ -79,26 +78,9 @@ public sealed class DefaultModelTests
         return store;
     }
 
-    private static ServiceProvider Build(IBlobStore store, string? defaultModel)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Inference:Batching:MaxWaitMs"] = "1",
-            ["Inference:DefaultModel"] = defaultModel,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddSingleton(store);
-        services.AddInference(configuration);
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Build(IBlobStore store, string? defaultModel) =>
+        InferenceServices.Build(store, new Dictionary<string, string?> { ["Inference:DefaultModel"] = defaultModel });
 
     private static Task<PreAnnotationOutcome> HandleAsync(ServiceProvider provider, string requestId) =>
-        provider.GetRequiredService<PreAnnotationService>().HandleAsync(new PreAnnotationRequested
-        {
-            RequestId = requestId,
-            ImageKey = "images/object.png",
-            Prompts = [new Prompt { Box = new BoundingBox(16, 10, 32, 28), Label = "7" }],
-        }, CancellationToken.None);
+        InferenceServices.HandleAsync(provider, requestId, model: null);
 }
