@@ -1,4 +1,4 @@
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>
 /// Exact distance transforms on row-major pixel grids, in plain C# so that the metrics need no native code:

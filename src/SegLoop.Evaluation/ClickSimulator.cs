@@ -1,7 +1,7 @@
 using SegLoop.Contracts;
 using SegLoop.Vision;
 
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>
 /// Simulates the corrective click an annotator would make: at the centre of the largest error region. The

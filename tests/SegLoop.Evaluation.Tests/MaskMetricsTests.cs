@@ -1,9 +1,9 @@
-using SegLoop.Inference.Evaluation;
+using SegLoop.Evaluation;
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
 using Xunit;
 
-namespace SegLoop.Inference.Tests.Evaluation;
+namespace SegLoop.Evaluation.Tests;
 
 // Hand-made masks with answers derived by hand. A useful fact for the boundary cases: DAVIS's seg2bmap outline
 // of the square [x0, x0+s-1] x [y0, y0+s-1] (away from the image edge) is the one-pixel ring of the square

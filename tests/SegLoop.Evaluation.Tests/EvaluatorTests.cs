@@ -1,11 +1,11 @@
 using SegLoop.Inference.Backends;
-using SegLoop.Inference.Evaluation;
+using SegLoop.Evaluation;
 using SegLoop.Testing;
 using SegLoop.Vision.Coco;
 using Xunit;
-using static SegLoop.Inference.Tests.Evaluation.MaskMetricsTests;
+using static SegLoop.Evaluation.Tests.MaskMetricsTests;
 
-namespace SegLoop.Inference.Tests.Evaluation;
+namespace SegLoop.Evaluation.Tests;
 
 public sealed class EvaluatorTests
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
 
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>One image of a ground-truth set: its id, where its pixels are (when known) and its evaluation domain.</summary>
 public sealed record GroundTruthImage(long Id, string FileName, string? Path, int Width, int Height, string Domain);

@@ -1,4 +1,4 @@
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>
 /// How far apart two boundaries may be and still match: a fixed number of pixels, or a fraction of the image

@@ -1,7 +1,7 @@
-using SegLoop.Inference.Evaluation;
+using SegLoop.Evaluation;
 using Xunit;
 
-namespace SegLoop.Inference.Tests.Evaluation;
+namespace SegLoop.Evaluation.Tests;
 
 public sealed class AggregationAndGateTests
 {

@@ -1,10 +1,10 @@
 using SegLoop.Contracts;
-using SegLoop.Inference.Evaluation;
+using SegLoop.Evaluation;
 using SegLoop.Vision;
 using Xunit;
-using static SegLoop.Inference.Tests.Evaluation.MaskMetricsTests;
+using static SegLoop.Evaluation.Tests.MaskMetricsTests;
 
-namespace SegLoop.Inference.Tests.Evaluation;
+namespace SegLoop.Evaluation.Tests;
 
 public sealed class ClickSimulatorTests
 {

@@ -4,7 +4,7 @@ using SegLoop.Inference.Backends;
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
 
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>How one evaluation runs.</summary>
 public sealed record EvaluationOptions

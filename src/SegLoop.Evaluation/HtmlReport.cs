@@ -5,7 +5,7 @@ using SegLoop.Contracts;
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
 
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>
 /// A self-contained HTML report: summary tables (overall, per domain, per domain x class, at each click step) and the

@@ -1,7 +1,7 @@
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
 
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>Boundary precision, recall and F-measure, as DAVIS's <c>db_eval_boundary</c> reports them.</summary>
 public sealed record BoundaryScore(double Precision, double Recall, double F);

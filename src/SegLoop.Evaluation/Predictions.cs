@@ -3,7 +3,7 @@ using System.Text.Json;
 using SegLoop.Contracts;
 using SegLoop.Vision.Coco;
 
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>
 /// One entry of a COCO-results json: image, category, mask and score, with the ground-truth annotation it answers

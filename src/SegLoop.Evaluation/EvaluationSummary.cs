@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace SegLoop.Inference.Evaluation;
+namespace SegLoop.Evaluation;
 
 /// <summary>Mean metrics over a set of instances after <see cref="Clicks"/> simulated clicks.</summary>
 public sealed record StepSummary(int Clicks, double Iou, double BoundaryPrecision, double BoundaryRecall, double BoundaryF, double BoundaryIou);
