@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Win32.SafeHandles;
 using SegLoop.Vision.Coco;
 
-namespace SegLoop.Ingest.Import;
+namespace SegLoop.Importers;
 
 /// <summary>
 /// A COCO instances file read in two passes so that memory stays flat with the number of annotations

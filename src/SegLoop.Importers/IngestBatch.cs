@@ -1,8 +1,9 @@
 using MassTransit;
 using SegLoop.Annotations;
 using SegLoop.Contracts;
+using SegLoop.Ingest;
 
-namespace SegLoop.Ingest.Import;
+namespace SegLoop.Importers;
 
 /// <summary>What a bulk import did.</summary>
 public sealed record IngestSummary

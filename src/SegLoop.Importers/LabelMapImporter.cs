@@ -1,9 +1,10 @@
 using System.Globalization;
 using SegLoop.Contracts;
+using SegLoop.Ingest;
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
 
-namespace SegLoop.Ingest.Import;
+namespace SegLoop.Importers;
 
 /// <summary>One class of a label map's class list.</summary>
 public sealed record LabelClass(int Id, string Name);
@@ -13,13 +14,13 @@ public sealed record LabelClass(int Id, string Name);
 /// (grayscale, read unchanged); each 8-connected region of a class, or each instance id when an instance PNG is
 /// given, becomes an instance. Classes named by <c>--ignore</c> (void) give no instances.
 /// </summary>
-public static class LabelMapImporter
+public sealed class LabelMapImporter(string imagesDir, string labelsDir, string classesPath, string? instancesDir,
+    IReadOnlyCollection<string> ignore, DecodeOptions? decode = null) : IAnnotationImporter
 {
     public const int Connectivity = 8;
     private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg"];
 
-    public static IReadOnlyList<IngestRequest> Load(string imagesDir, string labelsDir, string classesPath, string? instancesDir,
-        IReadOnlyCollection<string> ignore, ImportTarget target, DecodeOptions? decode = null)
+    public ImportTasks Open(ImportTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         var classes = ReadClasses(classesPath);
@@ -27,9 +28,8 @@ public static class LabelMapImporter
         var images = new FolderImageSource(imagesDir);
         if (!Directory.Exists(labelsDir))
             throw new DirectoryNotFoundException($"The label folder {labelsDir} does not exist.");
-        return Directory.EnumerateFiles(labelsDir, "*.png").Order(StringComparer.Ordinal)
-            .Select(label => ToRequest(label, imagesDir, instancesDir, classes, ignored, images, target, decode ?? DecodeOptions.Default))
-            .ToList();
+        var labels = Directory.EnumerateFiles(labelsDir, "*.png").Order(StringComparer.Ordinal).ToList();
+        return ImportTasks.Lazily(labels, label => ToRequest(label, imagesDir, instancesDir, classes, ignored, images, target, decode ?? DecodeOptions.Default));
     }
 
     /// <summary>Reads "id name" lines (CamVid classes.txt) or one name per line (the id is the line number).</summary>

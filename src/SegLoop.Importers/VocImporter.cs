@@ -1,8 +1,9 @@
 using SegLoop.Contracts;
+using SegLoop.Ingest;
 using SegLoop.Vision;
 using SegLoop.Vision.Coco;
 
-namespace SegLoop.Ingest.Import;
+namespace SegLoop.Importers;
 
 /// <summary>
 /// A PASCAL VOC segmentation export as one task per image: every object of <c>SegmentationObject/</c> becomes an
@@ -10,11 +11,11 @@ namespace SegLoop.Ingest.Import;
 /// <c>class_names.txt</c>. OpenCV decodes the palette PNGs to BGR colours, which map back to indices through the
 /// standard VOC colormap; 255 (224,224,192) is void/border and 0 background.
 /// </summary>
-public static class VocImporter
+public sealed class VocImporter(string root, DecodeOptions? decode = null) : IAnnotationImporter
 {
     public const int Void = 255;
 
-    public static IReadOnlyList<IngestRequest> Load(string root, ImportTarget target, DecodeOptions? decode = null)
+    public ImportTasks Open(ImportTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         var classNames = ReadClassNames(Path.Combine(root, "class_names.txt"));
@@ -22,9 +23,8 @@ public static class VocImporter
         var objects = Path.Combine(root, "SegmentationObject");
         if (!Directory.Exists(objects))
             throw new DirectoryNotFoundException($"{objects} does not exist: a VOC root holds SegmentationObject/, SegmentationClass/ and JPEGImages/.");
-        return Directory.EnumerateFiles(objects, "*.png").Order(StringComparer.Ordinal)
-            .Select(path => ToRequest(root, Path.GetFileNameWithoutExtension(path), classNames, images, target, decode ?? DecodeOptions.Default))
-            .ToList();
+        var stems = Directory.EnumerateFiles(objects, "*.png").Order(StringComparer.Ordinal).Select(Path.GetFileNameWithoutExtension).ToList();
+        return ImportTasks.Lazily(stems!, stem => ToRequest(root, stem, classNames, images, target, decode ?? DecodeOptions.Default));
     }
 
     public static IReadOnlyList<string> ReadClassNames(string path) =>
