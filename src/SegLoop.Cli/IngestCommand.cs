@@ -1,17 +1,14 @@
 using System.CommandLine;
-using Amazon.S3;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
 using SegLoop.Hosting;
 using SegLoop.Ingest;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 using SegLoop.Storage;
-using SegLoop.Storage.S3;
 using Spectre.Console;
 
 namespace SegLoop.Cli;
@@ -48,11 +45,8 @@ public static class IngestCommand
         var annotations = new Option<FileInfo>("--annotations") { Description = "COCO instances json.", Required = true };
         var images = new Option<string>("--images") { Description = "Image folder, or s3://bucket/prefix (read with the Storage:S3 settings).", Required = true };
         var command = new Command("coco", "Import a COCO instances file: one task per image.") { annotations, images, Customer, Project, Domain, Data };
-        command.SetAction((parse, ct) => RunAsync(parse, "coco", async (services, target, token) =>
-        {
-            var source = ImageSourceFor(parse.GetValue(images)!, services);
-            return await Task.Run(() => CocoImporter.Open(parse.GetValue(annotations)!.FullName, source, target, token), token);
-        }, ct));
+        command.SetAction((parse, ct) => RunAsync(parse, "coco", services =>
+            new CocoImporter(parse.GetValue(annotations)!.FullName, ImageSourceFor(parse.GetValue(images)!, services)), ct));
         return command;
     }
 
@@ -60,8 +54,8 @@ public static class IngestCommand
     {
         var root = new Option<DirectoryInfo>("--root") { Description = "VOC folder with JPEGImages/, SegmentationObject/, SegmentationClass/ and class_names.txt.", Required = true };
         var command = new Command("voc", "Import PASCAL VOC segmentation PNGs: one instance per object, class by majority.") { root, Customer, Project, Domain, Data };
-        command.SetAction((parse, ct) => RunAsync(parse, "voc", (services, target, _) =>
-            Task.FromResult(ImportTasks.Of(VocImporter.Load(parse.GetValue(root)!.FullName, target, Decode(services)))), ct));
+        command.SetAction((parse, ct) => RunAsync(parse, "voc", services =>
+            new VocImporter(parse.GetValue(root)!.FullName, Decode(services)), ct));
         return command;
     }
 
@@ -79,9 +73,9 @@ public static class IngestCommand
         };
         var command = new Command("labelmap", "Import label maps (CamVid/Cityscapes style): full-scene, one instance per region.")
             { images, labels, classes, instances, ignore, Customer, Project, Domain, Data };
-        command.SetAction((parse, ct) => RunAsync(parse, "label-map", (services, target, _) =>
-            Task.FromResult(ImportTasks.Of(LabelMapImporter.Load(parse.GetValue(images)!.FullName, parse.GetValue(labels)!.FullName,
-                parse.GetValue(classes)!.FullName, parse.GetValue(instances)?.FullName, parse.GetValue(ignore)!, target, Decode(services)))), ct));
+        command.SetAction((parse, ct) => RunAsync(parse, "label-map", services =>
+            new LabelMapImporter(parse.GetValue(images)!.FullName, parse.GetValue(labels)!.FullName, parse.GetValue(classes)!.FullName,
+                parse.GetValue(instances)?.FullName, parse.GetValue(ignore)!, Decode(services)), ct));
         return command;
     }
 
@@ -89,7 +83,7 @@ public static class IngestCommand
         new() { MaxPixels = services.GetRequiredService<IOptions<IngestOptions>>().Value.MaxImagePixels };
 
     private static async Task<int> RunAsync(ParseResult parse, string format,
-        Func<IServiceProvider, ImportTarget, CancellationToken, Task<ImportTasks>> load, CancellationToken cancellationToken)
+        Func<IServiceProvider, IAnnotationImporter> importer, CancellationToken cancellationToken)
     {
         var target = new ImportTarget(parse.GetValue(Customer)!, parse.GetValue(Project)!, parse.GetValue(Domain)!);
         using var termination = new Termination(cancellationToken);
@@ -100,7 +94,7 @@ public static class IngestCommand
         {
             // WaitAsync: bus start, health and publish with an unreachable broker retry without end and do not all
             // honour the token; the verb stops within seconds of a signal whatever they are doing.
-            return await RunAsync(host, embedded, format, target, load, () => Interlocked.Increment(ref done), token).WaitAsync(token);
+            return await RunAsync(host, embedded, format, target, importer, () => Interlocked.Increment(ref done), token).WaitAsync(token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -125,7 +119,7 @@ public static class IngestCommand
     }
 
     private static async Task<int> RunAsync(IHost host, bool embedded, string format, ImportTarget target,
-        Func<IServiceProvider, ImportTarget, CancellationToken, Task<ImportTasks>> load, Action onTask, CancellationToken cancellationToken)
+        Func<IServiceProvider, IAnnotationImporter> importer, Action onTask, CancellationToken cancellationToken)
     {
         await host.StartAsync(cancellationToken);
         var bus = host.Services.GetRequiredService<IBusControl>();
@@ -133,7 +127,9 @@ public static class IngestCommand
         ImportTasks requests;
         try
         {
-            requests = await load(host.Services, target, cancellationToken);
+            // The first pass of a large export (COCO's index of every annotation) runs off the caller's thread.
+            var source = importer(host.Services);
+            requests = await Task.Run(() => source.Open(target, cancellationToken), cancellationToken);
         }
         catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
         {
@@ -181,7 +177,7 @@ public static class IngestCommand
         AnsiConsole.Write(table);
     }
 
-    /// <summary>A folder, or s3://bucket/prefix read through a second S3 store: the Storage:S3 settings with that bucket.</summary>
+    /// <summary>A folder, or s3://bucket/prefix read through a second S3 store (Storage's <see cref="IBlobStoreFactory"/>).</summary>
     private static IImageSource ImageSourceFor(string images, IServiceProvider services)
     {
         if (!images.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
@@ -195,16 +191,7 @@ public static class IngestCommand
         var (bucket, prefix) = slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..].Trim('/'));
         if (bucket.Length == 0)
             throw new ArgumentException($"--images {images} names no bucket; use s3://bucket/prefix.");
-        var o = services.GetRequiredService<IOptions<S3StorageOptions>>().Value;
-        var sourceOptions = new S3StorageOptions
-        {
-            Bucket = bucket, ServiceUrl = o.ServiceUrl, Region = o.Region, ForcePathStyle = o.ForcePathStyle,
-            AccessKey = o.AccessKey, SecretKey = o.SecretKey, AccessKeyFile = o.AccessKeyFile, SecretKeyFile = o.SecretKeyFile,
-            MultipartThresholdBytes = o.MultipartThresholdBytes, PartSizeBytes = o.PartSizeBytes, MaxRetryAttempts = o.MaxRetryAttempts,
-            RetryBaseDelay = o.RetryBaseDelay, CreateBucketIfMissing = false,
-        };
-        var store = new S3BlobStore(services.GetRequiredService<IAmazonS3>(), sourceOptions,
-            services.GetRequiredKeyedService<ResiliencePipeline>(S3RetryPipeline.Key), services.GetRequiredService<ILogger<S3BlobStore>>());
+        var store = services.GetRequiredService<IBlobStoreFactory>().ForS3Bucket(bucket);
         return new BlobImageSource(store, prefix, images);
     }
 

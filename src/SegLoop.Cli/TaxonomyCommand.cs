@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using SegLoop.Storage;
-using SegLoop.Taxonomy.Cli;
+using SegLoop.Taxonomy;
 using Spectre.Console;
 
 namespace SegLoop.Cli;
@@ -26,7 +26,7 @@ public static class TaxonomyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var services = CliConfiguration.StorageServices(CliConfiguration.Build(parse.GetValue(data)?.FullName));
-            return await TaxonomyUnmapped.RunAsync(services.GetRequiredService<IBlobStore>(), AnsiConsole.Console,
+            return await TaxonomyPages.UnmappedAsync(services.GetRequiredService<IBlobStore>(), AnsiConsole.Console,
                 parse.GetValue(customer), parse.GetValue(project), cancellationToken);
         });
         return command;
@@ -36,7 +36,7 @@ public static class TaxonomyCommand
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The taxonomy YAML to check." };
         var command = new Command("check", "Check a taxonomy file: duplicate names, synonym clashes, overrides pointing at unknown classes.") { file };
-        command.SetAction(parse => TaxonomyCheck.Run(parse.GetValue(file)!.FullName, AnsiConsole.Console));
+        command.SetAction(parse => TaxonomyPages.Check(parse.GetValue(file)!.FullName, AnsiConsole.Console));
         return command;
     }
 }
