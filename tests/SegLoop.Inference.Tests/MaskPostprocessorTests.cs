@@ -94,7 +94,7 @@ public sealed class MaskPostprocessorTests
 
         var result = MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height);
 
-        Assert.Equal(196, result.Mask.Area);
+        Assert.Equal(196, result.ToImageMask().Area);
         Assert.Equal(0.8, result.Score, precision: 6);
     }
 
@@ -106,7 +106,7 @@ public sealed class MaskPostprocessorTests
         Fill(values, HoleInA, 0.1f);
         var window = new Rect(0, 0, Width, Height);
         var prompt = new PreparedPrompt(0, box, window, clicks, []);
-        return MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height).Mask;
+        return MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height).ToImageMask();
     }
 
     private static void Fill(float[] values, Rect r, float value)

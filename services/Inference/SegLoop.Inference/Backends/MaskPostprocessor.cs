@@ -11,14 +11,11 @@ namespace SegLoop.Inference.Backends;
 /// </summary>
 internal static class MaskPostprocessor
 {
-    public static PromptSegmentation Finish(PreparedPrompt prompt, CropProbabilities probabilities, double threshold, int imageWidth, int imageHeight)
-    {
-        var placed = FinishPlaced(prompt, probabilities, threshold, imageWidth, imageHeight);
-        return new PromptSegmentation(placed.ToImageMask(), placed.Score);
-    }
-
-    /// <summary>As <see cref="Finish"/>, but the mask stays crop-sized (the part of the window inside the image), placed in image coordinates.</summary>
-    public static PlacedMask FinishPlaced(PreparedPrompt prompt, CropProbabilities probabilities, double threshold, int imageWidth, int imageHeight)
+    /// <summary>
+    /// The prompt's mask, crop-sized (the part of the window inside the image) and placed in image coordinates; turn it
+    /// into an image-sized mask, an RLE or polygons with <see cref="PlacedMask"/>'s methods.
+    /// </summary>
+    public static PlacedMask Finish(PreparedPrompt prompt, CropProbabilities probabilities, double threshold, int imageWidth, int imageHeight)
     {
         var window = prompt.Window;
         var values = probabilities.Values;

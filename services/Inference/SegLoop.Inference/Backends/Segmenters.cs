@@ -9,7 +9,7 @@ public static class Segmenters
 {
     /// <summary>OpenCV GrabCut from the box; clicks seed disks of <paramref name="clickRadius"/> pixels.</summary>
     public static ISegmenter GrabCut(int iterations = 5, int clickRadius = 3, double padding = PromptGeometry.DefaultPadding) =>
-        new DirectSegmenter(new GrabCutBackend(iterations, clickRadius), padding);
+        new InlineSegmenter(new GrabCutBackend(iterations, clickRadius), padding);
 
     /// <summary>
     /// A U2-Net-convention ONNX model. The caller keeps ownership of <paramref name="model"/> (dispose it after the
@@ -17,40 +17,24 @@ public static class Segmenters
     /// </summary>
     public static ISegmenter Onnx(OnnxModel model, OnnxPreprocessing preprocessing, string name = "onnx", string version = "local",
         double padding = PromptGeometry.DefaultPadding) =>
-        new DirectSegmenter(new OnnxBackend(model, preprocessing, name, version), padding);
+        new InlineSegmenter(new OnnxBackend(model, preprocessing, name, version), padding);
 
-    private sealed class DirectSegmenter(CropBackend backend, double padding) : ISegmenter
+    private sealed class InlineSegmenter(CropBackend backend, double padding) : ISegmenter
     {
         public string Model => backend.Model;
 
         public string Version => backend.Version;
 
-        public Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
+        public async Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
             CancellationToken cancellationToken = default)
         {
-            ArgumentNullException.ThrowIfNull(image);
-            ArgumentNullException.ThrowIfNull(prompts);
-            if (!(threshold is >= 0 and <= 1))
-                throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "the threshold must be in [0, 1]");
-            var prepared = PromptGeometry.PrepareAll(prompts, image.Width, image.Height, padding);
-            var inputs = prepared.Select(p => backend.Prepare(image, p)).ToList();
-            try
-            {
-                var results = new PromptSegmentation[inputs.Count];
-                foreach (var group in inputs.Select((input, i) => (input, i)).GroupBy(x => x.input.GroupKey))
-                {
-                    var members = group.ToList();
-                    var outputs = backend.Run(members.Select(m => m.input).ToList(), cancellationToken);
-                    for (var j = 0; j < members.Count; j++)
-                        results[members[j].i] = MaskPostprocessor.Finish(members[j].input.Prompt, outputs[j], threshold, image.Width, image.Height);
-                }
-                return Task.FromResult<IReadOnlyList<PromptSegmentation>>(results);
-            }
-            finally
-            {
-                foreach (var input in inputs)
-                    input.Dispose();
-            }
+            var placed = await SegmentationPipeline.SegmentAsync(backend, InlineScheduler.Instance, image, prompts, threshold, padding, cancellationToken)
+                .ConfigureAwait(false);
+            return placed.Select(p => new PromptSegmentation(p.ToImageMask(), p.Score)).ToList();
         }
+
+        public Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(Image image, IReadOnlyList<Prompt> prompts,
+            CancellationToken cancellationToken = default) =>
+            SegmentationPipeline.ProbabilitiesAsync(backend, InlineScheduler.Instance, image, prompts, padding, cancellationToken);
     }
 }
