@@ -246,14 +246,18 @@ public static class EvaluateCommand
 
     private static void Print(EvaluationSummary summary, TextWriter stdout)
     {
-        stdout.WriteLine(FormattableString.Invariant($"{"domain",-16} {"class",-16} {"n",5} {"clicks",6} {"IoU",7} {"bndF",7} {"bndP",7} {"bndR",7} {"BIoU",7}"));
-        foreach (var row in summary.Strata.Prepend(summary.Overall))
+        stdout.WriteLine(FormattableString.Invariant($"{"domain",-16} {"class",-16} {"n",5} {"clicks",6} {"IoU",7} {"bndF",7} {"bndP",7} {"bndR",7} {"BIoU",7} {"empty",6}"));
+        foreach (var row in summary.Strata.Prepend(summary.Overall).Concat(summary.Sizes))
         {
+            var name = summary.Sizes.Contains(row) ? $"size:{row.Category}" : row.Category;
+            if (row.FilledBox is { } box)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Domain,-16} {name,-16} {row.Instances,5} {"box",6} {box.Iou,7:0.0000} {box.BoundaryF,7:0.0000} {box.BoundaryPrecision,7:0.0000} {box.BoundaryRecall,7:0.0000} {box.BoundaryIou,7:0.0000} {"-",6}"));
             foreach (var s in row.Steps)
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{row.Domain,-16} {row.Category,-16} {row.Instances,5} {s.Clicks,6} {s.Iou,7:0.0000} {s.BoundaryF,7:0.0000} {s.BoundaryPrecision,7:0.0000} {s.BoundaryRecall,7:0.0000} {s.BoundaryIou,7:0.0000}"));
+                    $"{row.Domain,-16} {name,-16} {row.Instances,5} {s.Clicks,6} {s.Iou,7:0.0000} {s.BoundaryF,7:0.0000} {s.BoundaryPrecision,7:0.0000} {s.BoundaryRecall,7:0.0000} {s.BoundaryIou,7:0.0000} {s.Empty,6}"));
             }
         }
+        stdout.WriteLine("clicks 'box': the filled prompt box, the floor every segmenter must beat; 'empty': predictions with no pixel (IoU 0).");
     }
 }

@@ -3,11 +3,19 @@ using System.Text.Json.Serialization;
 
 namespace SegLoop.Evaluation;
 
-/// <summary>Mean metrics over a set of instances after <see cref="Clicks"/> simulated clicks.</summary>
-public sealed record StepSummary(int Clicks, double Iou, double BoundaryPrecision, double BoundaryRecall, double BoundaryF, double BoundaryIou);
+/// <summary>
+/// Mean metrics over a set of instances after <see cref="Clicks"/> simulated clicks, and how many of the predictions were
+/// empty (they score 0 and are never a success).
+/// </summary>
+public sealed record StepSummary(int Clicks, double Iou, double BoundaryPrecision, double BoundaryRecall, double BoundaryF, double BoundaryIou,
+    int Empty = 0);
 
-/// <summary>One stratum: a domain and class ("*" for all), its instance count, misses and means per click step.</summary>
-public sealed record StratumSummary(string Domain, string Category, int Instances, int Missed, IReadOnlyList<StepSummary> Steps);
+/// <summary>
+/// One stratum: a domain and class ("*" for all), its instance count, misses and means per click step, and the filled
+/// prompt box's means (the floor a segmenter must beat; null when no instance had a box).
+/// </summary>
+public sealed record StratumSummary(string Domain, string Category, int Instances, int Missed, IReadOnlyList<StepSummary> Steps,
+    StepSummary? FilledBox = null);
 
 /// <summary>The aggregated result of a run: overall, per domain, and per domain x class stratum.</summary>
 public sealed record EvaluationSummary
@@ -25,6 +33,9 @@ public sealed record EvaluationSummary
     public required StratumSummary Overall { get; init; }
     public required IReadOnlyList<StratumSummary> Domains { get; init; }
     public required IReadOnlyList<StratumSummary> Strata { get; init; }
+
+    /// <summary>Every domain's instances by COCO size class (Category is small, medium or large); quality is judged per size, never only overall.</summary>
+    public IReadOnlyList<StratumSummary> Sizes { get; init; } = [];
 }
 
 /// <summary>What <c>segloop evaluate</c> writes: the summary and every instance's metrics.</summary>
@@ -84,6 +95,8 @@ public static class MetricsAggregator
             Strata = instances.GroupBy(i => (i.Domain, i.Category)).OrderBy(g => g.Key.Domain, StringComparer.Ordinal)
                 .ThenBy(g => g.Key.Category, StringComparer.Ordinal)
                 .Select(g => Stratum(g.Key.Domain, g.Key.Category, g.ToList())).ToList(),
+            Sizes = SizeClasses.All.Select(size => (size, list: instances.Where(i => i.SizeClass == size).ToList()))
+                .Where(x => x.list.Count > 0).Select(x => Stratum(All, x.size, x.list)).ToList(),
         };
     }
 
@@ -95,11 +108,16 @@ public static class MetricsAggregator
         for (var k = 0; k < stepCount; k++)
         {
             var at = instances.Select(i => i.Steps[k]).ToList();
-            steps.Add(new StepSummary(k, at.Average(m => m.Iou), at.Average(m => m.BoundaryPrecision), at.Average(m => m.BoundaryRecall),
-                at.Average(m => m.BoundaryF), at.Average(m => m.BoundaryIou)));
+            var step = k;
+            steps.Add(Mean(k, at) with { Empty = instances.Count(i => i.Empty.Count > step && i.Empty[step]) });
         }
-        return new StratumSummary(domain, category, instances.Count, instances.Count(i => i.Missed), steps);
+        var boxes = instances.Where(i => i.FilledBox is not null).Select(i => i.FilledBox!).ToList();
+        return new StratumSummary(domain, category, instances.Count, instances.Count(i => i.Missed), steps, boxes.Count == 0 ? null : Mean(0, boxes));
     }
+
+    private static StepSummary Mean(int clicks, IReadOnlyList<InstanceMetrics> at) =>
+        new(clicks, at.Average(m => m.Iou), at.Average(m => m.BoundaryPrecision), at.Average(m => m.BoundaryRecall),
+            at.Average(m => m.BoundaryF), at.Average(m => m.BoundaryIou));
 }
 
 /// <summary>One metric of one stratum that fell by more than the tolerance (Current is NaN when the stratum vanished).</summary>

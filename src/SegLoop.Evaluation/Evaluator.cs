@@ -6,6 +6,19 @@ using SegLoop.Vision.Coco;
 
 namespace SegLoop.Evaluation;
 
+/// <summary>COCO's object size classes by mask area.</summary>
+public static class SizeClasses
+{
+    public const string Small = "small";
+    public const string Medium = "medium";
+    public const string Large = "large";
+
+    /// <summary>In the order a report lists them.</summary>
+    public static IReadOnlyList<string> All { get; } = [Small, Medium, Large];
+
+    public static string Of(long area) => area < 32 * 32 ? Small : area < 96 * 96 ? Medium : Large;
+}
+
 /// <summary>How one evaluation runs.</summary>
 public sealed record EvaluationOptions
 {
@@ -29,6 +42,18 @@ public sealed record InstanceEvaluation
     public required string FileName { get; init; }
     public required string Domain { get; init; }
     public required string Category { get; init; }
+
+    /// <summary>The ground-truth mask's area in pixels.</summary>
+    public long Area { get; init; }
+
+    /// <summary>COCO's size class of <see cref="Area"/>: small (under 32 x 32), medium (under 96 x 96) or large.</summary>
+    public string SizeClass => SizeClasses.Of(Area);
+
+    /// <summary>Per step: true when the prediction was empty (no pixel), which scores IoU 0 and is never a success.</summary>
+    public IReadOnlyList<bool> Empty { get; init; } = [];
+
+    /// <summary>The baseline every segmenter must beat: the whole prompt box filled, scored like a prediction (null without a box).</summary>
+    public InstanceMetrics? FilledBox { get; init; }
 
     /// <summary>True when no prediction matched this instance (its first step scores an empty mask).</summary>
     public bool Missed { get; init; }
@@ -109,6 +134,7 @@ public static class Evaluator
         var current = match.Prediction is { } p ? MaskMetrics.ToMask(p.Mask) : await Segment([]).ConfigureAwait(false);
         var initial = current;
         var steps = new List<InstanceMetrics> { MaskMetrics.Evaluate(truthMask, current, options.Metrics) };
+        var empty = new List<bool> { current.Area == 0 };
         var clicks = new List<Click>();
         for (var k = 1; k <= options.Clicks; k++)
         {
@@ -118,10 +144,12 @@ public static class Evaluator
                 clicks.Add(click);
                 current = await Segment(clicks.ToList()).ConfigureAwait(false);
                 steps.Add(MaskMetrics.Evaluate(truthMask, current, options.Metrics));
+                empty.Add(current.Area == 0);
             }
             else
             {
                 steps.Add(steps[^1]); // already perfect: an annotator would stop clicking
+                empty.Add(empty[^1]);
             }
         }
         return new InstanceEvaluation
@@ -131,12 +159,29 @@ public static class Evaluator
             FileName = image.FileName,
             Domain = image.Domain,
             Category = match.Truth.Category,
+            Area = truthMask.Area,
+            Empty = empty,
+            FilledBox = box is null ? null : MaskMetrics.Evaluate(truthMask, FilledBox(box, image.Width, image.Height), options.Metrics),
             Missed = match.Prediction is null && segmenter is null,
             Steps = steps,
             Clicks = clicks,
             InitialPrediction = RleMask.Encode(initial.Data, initial.Height, initial.Width),
             FinalPrediction = RleMask.Encode(current.Data, current.Height, current.Width),
         };
+    }
+
+    /// <summary>The prompt box as a mask (clipped to the image): the floor every segmenter must beat.</summary>
+    public static Mask FilledBox(BoundingBox box, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(box);
+        var x0 = Math.Clamp((int)Math.Floor(box.X), 0, width);
+        var y0 = Math.Clamp((int)Math.Floor(box.Y), 0, height);
+        var x1 = Math.Clamp((int)Math.Ceiling(box.X + box.Width), 0, width);
+        var y1 = Math.Clamp((int)Math.Ceiling(box.Y + box.Height), 0, height);
+        var data = new byte[width * height];
+        for (var y = y0; y < y1; y++)
+            data.AsSpan((y * width) + x0, x1 - x0).Fill(1);
+        return Mask.FromBytes(width, height, data);
     }
 
     /// <summary>Decodes an image of the ground truth as BGR, or says which file is missing.</summary>

@@ -30,6 +30,46 @@ public sealed class AggregationAndGateTests
 
     private static EvaluationSummary Summary(params InstanceEvaluation[] instances) => MetricsAggregator.Summarize(instances, Header());
 
+    [Theory]
+    [InlineData(0, "small")]
+    [InlineData(1023, "small")]
+    [InlineData(1024, "medium")]
+    [InlineData(9215, "medium")]
+    [InlineData(9216, "large")]
+    public void SizeClasses_CocoAreaThresholds(long area, string expected) => Assert.Equal(expected, SizeClasses.Of(area));
+
+    [Fact]
+    public void Summarize_SizesEmptiesAndFilledBox_CountedPerSizeClass()
+    {
+        InstanceEvaluation Sized(long area, double iou, bool empty, double boxIou) => Instance("street", "car", iou, iou) with
+        {
+            Area = area,
+            Empty = [empty],
+            FilledBox = new InstanceMetrics(boxIou, boxIou, boxIou, boxIou, boxIou),
+        };
+
+        var s = Summary(Sized(100, 0, empty: true, boxIou: 0.5), Sized(200, 0.6, empty: false, boxIou: 0.7), Sized(50_000, 0.9, empty: false, boxIou: 0.8));
+
+        Assert.Equal(["small", "large"], s.Sizes.Select(x => x.Category));
+        var small = s.Sizes[0];
+        Assert.Equal(2, small.Instances);
+        Assert.Equal(1, small.Steps[0].Empty);
+        Assert.Equal(0.3, small.Steps[0].Iou, precision: 12);
+        Assert.Equal(0.6, small.FilledBox!.Iou, precision: 12);
+        Assert.Equal(1, s.Overall.Steps[0].Empty);
+    }
+
+    [Fact]
+    public void FilledBox_FractionalBoxPartlyOutside_CoversEveryTouchedPixelInsideTheImage()
+    {
+        var mask = Evaluator.FilledBox(new Contracts.BoundingBox(-2.5, 1.5, 5, 2), 6, 5);
+
+        // x from -2.5 to 2.5 covers columns 0..2, y from 1.5 to 3.5 covers rows 1..3.
+        Assert.Equal(9, mask.Area);
+        Assert.True(mask[2, 3]);
+        Assert.False(mask[3, 1]);
+    }
+
     [Fact]
     public void Summarize_TwoDomainsThreeClasses_MeansPerStratumDomainAndOverall()
     {
