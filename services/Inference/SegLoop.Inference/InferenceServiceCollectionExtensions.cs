@@ -7,6 +7,7 @@ using SegLoop.Inference.Batching;
 using SegLoop.Inference.Consumers;
 using SegLoop.Inference.Models;
 using SegLoop.ModelRuntime;
+using SegLoop.Storage;
 
 namespace SegLoop.Inference;
 
@@ -30,6 +31,8 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<Batcher>();
         services.TryAddSingleton<PreAnnotationService>();
         services.AddHostedService<DefaultModelWarmup>();
+        // A model or image that is not in storage will not appear on a retry.
+        services.AddPermanentFailures(StorageFailures.Permanent);
         return services;
     }
 
