@@ -23,8 +23,8 @@ public sealed class BusRabbitMqTests
         builder.AddSegLoopBus(bus =>
         {
             bus.AddConsumer<PingConsumer>();
-            bus.AddConsumer<AlwaysThrowsConsumer>();
-            bus.AddConsumer<MissingBlobConsumer>();
+            bus.AddConsumer<AlwaysThrowsConsumer, RetryingDefinition<AlwaysThrowsConsumer>>();
+            bus.AddConsumer<MissingBlobConsumer, RetryingDefinition<MissingBlobConsumer>>();
         });
         return builder.Build();
     }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SegLoop.Hosting;
 using SegLoop.Inference.Batching;
-using SegLoop.Inference.Consumers;
 using SegLoop.Inference.Models;
 using SegLoop.ModelRuntime;
 using SegLoop.Storage;

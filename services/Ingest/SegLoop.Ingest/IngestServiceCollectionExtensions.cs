@@ -38,7 +38,7 @@ public static class IngestServiceCollectionExtensions
     public static void AddIngestConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<AnnotationTaskCompletedConsumer>();
+        bus.AddConsumer<AnnotationTaskCompletedConsumer, AnnotationTaskCompletedConsumerDefinition>();
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public static class TaxonomyServiceCollectionExtensions
     public static void AddTaxonomyConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<AnnotationIngestedConsumer>();
+        bus.AddConsumer<AnnotationIngestedConsumer, AnnotationIngestedConsumerDefinition>();
     }
 
     /// <summary>Loads the taxonomy when the host starts rather than on the first message.</summary>

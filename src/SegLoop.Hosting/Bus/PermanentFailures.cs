@@ -4,7 +4,8 @@ namespace SegLoop.Hosting;
 
 /// <summary>
 /// Exceptions no retry can fix (input that is missing or malformed): a message failing with one goes to its
-/// <c>_error</c> queue at once instead of being retried. The bus's one retry policy (<c>Bus:Retry</c>) reads this list. Hosting names only
+/// <c>_error</c> queue at once instead of being retried. The retry each consumer's definition sets
+/// (<see cref="ConsumerRetryExtensions.UseSegLoopRetry"/>, <c>Bus:Retry</c>) reads this list. Hosting names only
 /// .NET's own malformed-input exceptions; each service adds the failures of the libraries it uses and of its own domain
 /// with <see cref="PermanentFailureExtensions.AddPermanentFailures"/> (storage's: <c>SegLoop.Storage.StorageFailures.Permanent</c>).
 /// </summary>
