@@ -60,7 +60,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
     internal static IEnumerable<Case> Cases()
     {
         byte[] Json(object o) => JsonSerializer.SerializeToUtf8Bytes(o, PayloadJson.Options);
-        var jpeg = TestImages.RealJpeg();
+        var jpeg = TestImages.FirstCocoJpeg();
         yield return new("missing task id", "bus (IngestProcessor)", RejectionCodes.MissingField, Processor(Good() with { TaskId = null }));
         yield return new("missing customer", "webhook", RejectionCodes.MissingField, Webhook(Json(Good() with { Customer = " " })));
         yield return new("control character in project", "webhook", RejectionCodes.InvalidField, Webhook(Json(Good() with { Project = "roads\u0007" })));

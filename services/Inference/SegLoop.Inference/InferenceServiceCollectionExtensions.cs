@@ -4,9 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SegLoop.Hosting;
 using SegLoop.Inference.Batching;
-using SegLoop.Inference.Consumers;
 using SegLoop.Inference.Models;
 using SegLoop.ModelRuntime;
+using SegLoop.Storage;
 
 namespace SegLoop.Inference;
 
@@ -30,6 +30,8 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<Batcher>();
         services.TryAddSingleton<PreAnnotationService>();
         services.AddHostedService<DefaultModelWarmup>();
+        // A model or image that is not in storage will not appear on a retry.
+        services.AddPermanentFailures(StorageFailures.Permanent);
         return services;
     }
 

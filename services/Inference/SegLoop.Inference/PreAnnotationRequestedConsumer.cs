@@ -1,8 +1,9 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SegLoop.Contracts;
+using SegLoop.Hosting;
 
-namespace SegLoop.Inference.Consumers;
+namespace SegLoop.Inference;
 
 /// <summary>Answers a pre-annotation request with PreAnnotationCompleted or PreAnnotationFailed.</summary>
 public sealed class PreAnnotationRequestedConsumer(PreAnnotationService service) : IConsumer<PreAnnotationRequested>
@@ -17,7 +18,10 @@ public sealed class PreAnnotationRequestedConsumer(PreAnnotationService service)
     }
 }
 
-/// <summary>Many requests in flight at once (and as many prefetched), so the batcher's batches fill.</summary>
+/// <summary>
+/// Many requests in flight at once (and as many prefetched), so the batcher's batches fill; SegLoop's retry
+/// (<c>Bus:Retry</c>).
+/// </summary>
 public sealed class PreAnnotationRequestedConsumerDefinition : ConsumerDefinition<PreAnnotationRequestedConsumer>
 {
     private readonly int limit;
@@ -33,5 +37,6 @@ public sealed class PreAnnotationRequestedConsumerDefinition : ConsumerDefinitio
     {
         endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, limit);
         endpointConfigurator.ConcurrentMessageLimit = limit;
+        endpointConfigurator.UseSegLoopRetry(context);
     }
 }
