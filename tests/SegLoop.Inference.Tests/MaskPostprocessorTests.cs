@@ -72,6 +72,18 @@ public sealed class MaskPostprocessorTests
     }
 
     [Fact]
+    public void NegativeClickInAHole_TheHoleStaysOpen()
+    {
+        // Fill-holes used to undo the annotator's click: the hole is background because they said so.
+        var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(6.5, 6.5, Positive: false)]);
+
+        Assert.Equal(96, mask.Area); // A without its 2 x 2 hole
+        Assert.False(mask[6, 6]);
+        Assert.False(mask[7, 7]);
+        Assert.True(mask[3, 3]);
+    }
+
+    [Fact]
     public void PositiveClickOnAnotherBlob_KeepsItBesideTheCentreBlob()
     {
         var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(36.5, 2.5, Positive: true)]);

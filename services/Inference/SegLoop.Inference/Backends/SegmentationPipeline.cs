@@ -37,7 +37,8 @@ public sealed record PromptProbabilities(Rect Window, float[] Values);
 
 /// <summary>
 /// The one segmentation pipeline: prompts to windows (<see cref="PromptGeometry"/>), crops cut by the model kind's
-/// backend, run by a scheduler, postprocessed once (<see cref="MaskPostprocessor"/>). The service, bulk pre-labelling,
+/// backend, run by a scheduler, clicks applied (<see cref="ClickRefinement"/>), postprocessed once
+/// (<see cref="MaskPostprocessor"/>). The service, bulk pre-labelling,
 /// evaluation, benchmarks and ranking all segment through it; only the scheduler differs.
 /// </summary>
 internal static class SegmentationPipeline
@@ -53,29 +54,33 @@ internal static class SegmentationPipeline
         if (!(threshold is >= 0 and <= 1))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "the threshold must be in [0, 1]");
         var prepared = PromptGeometry.PrepareAll(prompts, image.Width, image.Height, padding);
-        var probabilities = await RunAsync(backend, scheduler, image, prepared, cancellationToken).ConfigureAwait(false);
+        var probabilities = await RunAsync(backend, scheduler, image, prepared, threshold, cancellationToken).ConfigureAwait(false);
         return prepared.Select((p, i) => MaskPostprocessor.Finish(p, probabilities[i], threshold, image.Width, image.Height)).ToList();
     }
 
-    /// <summary>The probabilities behind the masks (before threshold and postprocessing), in prompt order.</summary>
+    /// <summary>The probabilities behind the masks (before threshold and postprocessing; clicks refined at 0.5), in prompt order.</summary>
     public static async Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(CropBackend backend, ICropScheduler scheduler, Image image,
         IReadOnlyList<Prompt> prompts, double padding, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
         var prepared = PromptGeometry.PrepareAll(prompts, image.Width, image.Height, padding);
-        var probabilities = await RunAsync(backend, scheduler, image, prepared, cancellationToken).ConfigureAwait(false);
+        var probabilities = await RunAsync(backend, scheduler, image, prepared, 0.5, cancellationToken).ConfigureAwait(false);
         return prepared.Select((p, i) => new PromptProbabilities(p.Window, probabilities[i].Values)).ToList();
     }
 
     private static async Task<IReadOnlyList<CropProbabilities>> RunAsync(CropBackend backend, ICropScheduler scheduler, Image image,
-        IReadOnlyList<PreparedPrompt> prepared, CancellationToken cancellationToken)
+        IReadOnlyList<PreparedPrompt> prepared, double threshold, CancellationToken cancellationToken)
     {
         var inputs = new List<CropInput>(prepared.Count);
         try
         {
             foreach (var prompt in prepared)
                 inputs.Add(backend.Prepare(image, prompt));
-            return await scheduler.RunAsync(backend, inputs, cancellationToken).ConfigureAwait(false);
+            var probabilities = await scheduler.RunAsync(backend, inputs, cancellationToken).ConfigureAwait(false);
+            // Clicks refine the model's answer, whatever its kind (a backend that takes clicks itself is left as it is).
+            return backend.UsesClickSeeds
+                ? probabilities
+                : inputs.Select((input, i) => ClickRefinement.Refine(input, probabilities[i], threshold)).ToList();
         }
         finally
         {
