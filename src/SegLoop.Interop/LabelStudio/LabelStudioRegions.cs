@@ -90,8 +90,8 @@ public static class LabelStudioRegions
                 {
                     if (points[i] is not { Length: 2 } p)
                         throw new FormatException($"Result '{id}' (polygonlabels) point {i} is not an [x, y] pair.");
-                    ring[2 * i] = p[0] * w / 100;
-                    ring[(2 * i) + 1] = p[1] * h / 100;
+                    ring[2 * i] = ToPixels(p[0], w);
+                    ring[(2 * i) + 1] = ToPixels(p[1], h);
                 }
                 return new LsRegion(id, type, label, w, h) { Polygons = [ring] };
             case RectangleLabels:
@@ -111,6 +111,15 @@ public static class LabelStudioRegions
                 return new LsRegion(id, type, label, w, h) { Mask = BrushRle.DecodeMask(bytes, w, h) };
         }
     }
+
+    /// <summary>
+    /// A percent coordinate back in pixels, to 12 significant digits: percent and back is not exact in binary floating
+    /// point (123.45 comes back as 123.45000000000002), and pycocotools' rasteriser rounds x * 5, so a pixel coordinate
+    /// with one or two decimals would land on the other side of a .5 and change the mask. 12 digits are a hundred
+    /// millionth of a pixel on a 10000-pixel image, far below what a drawing tool holds.
+    /// </summary>
+    public static double ToPixels(double percent, int size) =>
+        double.Parse((percent * size / 100).ToString("G12", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The four corners in pixels of a rectangle given in percent, rotated by <paramref name="degrees"/> (clockwise) about its top-left corner, as Label Studio draws it.</summary>
     public static double[] Rectangle(double x, double y, double width, double height, double degrees, int imageWidth, int imageHeight)
