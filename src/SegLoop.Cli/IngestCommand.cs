@@ -14,7 +14,7 @@ using Spectre.Console;
 namespace SegLoop.Cli;
 
 /// <summary>
-/// <c>segloop ingest coco|voc|labelmap</c>: turns an export into one task per image and runs each through
+/// <c>segloop ingest coco|voc|labelmap|labelstudio|cvat</c>: turns an export into one task per image and runs each through
 /// <see cref="IngestProcessor"/> (exact accept/reject results), publishing AnnotationIngested/Rejected on the bus.
 /// With the default in-memory bus the embedded services run in this process; with <c>Bus__Transport=RabbitMq</c>
 /// (and <c>Storage__Kind=S3</c>) the events go to the deployed services. Exit code: 0 all accepted, 1 some
@@ -33,10 +33,12 @@ public static class IngestCommand
 
     public static Command Create()
     {
-        var command = new Command("ingest", "Import annotated data (COCO, VOC, label maps) into SegLoop.");
+        var command = new Command("ingest", "Import annotated data (COCO, VOC, label maps, Label Studio, CVAT) into SegLoop.");
         command.Subcommands.Add(Coco());
         command.Subcommands.Add(Voc());
         command.Subcommands.Add(LabelMap());
+        command.Subcommands.Add(LabelStudio());
+        command.Subcommands.Add(Cvat());
         return command;
     }
 
@@ -47,6 +49,28 @@ public static class IngestCommand
         var command = new Command("coco", "Import a COCO instances file: one task per image.") { annotations, images, Customer, Project, Domain, Data };
         command.SetAction((parse, ct) => RunAsync(parse, "coco", services =>
             new CocoImporter(parse.GetValue(annotations)!.FullName, ImageSourceFor(parse.GetValue(images)!, services)), ct));
+        return command;
+    }
+
+    private static Command LabelStudio()
+    {
+        var export = new Option<FileInfo>("--export") { Description = "Label Studio JSON export (a list of tasks).", Required = true };
+        var images = new Option<string>("--images") { Description = "Folder (or s3://bucket/prefix) holding the tasks' image files by name.", Required = true };
+        var command = new Command("labelstudio", "Import a Label Studio JSON export: polygons, brush masks and rectangles of each task's last annotation.")
+            { export, images, Customer, Project, Domain, Data };
+        command.SetAction((parse, ct) => RunAsync(parse, "labelstudio", services =>
+            new LabelStudioImporter(parse.GetValue(export)!.FullName, ImageSourceFor(parse.GetValue(images)!, services)), ct));
+        return command;
+    }
+
+    private static Command Cvat()
+    {
+        var annotations = new Option<FileInfo>("--annotations") { Description = "CVAT for images 1.1 annotations.xml.", Required = true };
+        var images = new Option<string>("--images") { Description = "Folder (or s3://bucket/prefix) holding the images by the names the XML gives.", Required = true };
+        var command = new Command("cvat", "Import a CVAT for images 1.1 XML export: polygons, boxes and masks, one task per image.")
+            { annotations, images, Customer, Project, Domain, Data };
+        command.SetAction((parse, ct) => RunAsync(parse, "cvat", services =>
+            new CvatImporter(parse.GetValue(annotations)!.FullName, ImageSourceFor(parse.GetValue(images)!, services)), ct));
         return command;
     }
 

@@ -11,6 +11,7 @@ public static class SegLoopCommand
             "SegLoop: ingest segmentation annotations, map them to a common taxonomy, cut training crops and pre-label images.");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(TaxonomyCommand.Create());
         root.Subcommands.Add(DatasetCommand.Create());
         root.Subcommands.Add(ErrorsCommand.Create());

@@ -49,7 +49,8 @@ public sealed class KustomizeTests
         Assert.Equal(1, kinds.GetValueOrDefault("TriggerAuthentication"));
         Assert.Equal(1, kinds.GetValueOrDefault("CronJob"));
         Assert.Equal(1, kinds.GetValueOrDefault("Ingress"));
-        Assert.Equal(1, kinds.GetValueOrDefault("Service"));
+        // segloop-ingest (the webhook) and segloop-inference (Label Studio ML backend, CVAT interactor).
+        Assert.Equal(2, kinds.GetValueOrDefault("Service"));
         Assert.Equal(1, kinds.GetValueOrDefault("ConfigMap"));
         Assert.False(kinds.ContainsKey("Secret"), "no Secret manifest may be rendered: secrets are referenced, never committed");
     }
