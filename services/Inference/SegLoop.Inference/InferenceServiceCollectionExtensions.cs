@@ -29,6 +29,7 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<Batcher>();
         services.TryAddSingleton<PreAnnotationService>();
+        services.TryAddSingleton<ServedSegmenters>();
         services.AddHostedService<DefaultModelWarmup>();
         return services;
     }
