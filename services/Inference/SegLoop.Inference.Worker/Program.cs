@@ -1,3 +1,4 @@
+using SegLoop.ActiveLearning;
 using SegLoop.Hosting;
 using SegLoop.Inference;
 using SegLoop.Storage;
@@ -6,7 +7,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSegLoopDefaults("inference");
 builder.Services.AddBlobStore(builder.Configuration);
 builder.Services.AddInference(builder.Configuration);
-builder.AddSegLoopBus(bus => bus.AddInferenceConsumers());
+builder.Services.AddRanking();
+builder.AddSegLoopBus(bus =>
+{
+    bus.AddInferenceConsumers();
+    bus.AddRankingConsumers();
+});
 
 var app = builder.Build();
 app.MapSegLoopDefaults();
