@@ -179,6 +179,8 @@ public static class Superpixels
             }
         }
 
+        MergeSmall(labels, width, height, seeds, Math.Max(4, (int)(step * step / 8)));
+
         // Renumber 0..Count-1 in order of first appearance, dropping seeds that flooded nothing.
         var map = new int[seeds + 1];
         Array.Fill(map, -1);
@@ -191,5 +193,43 @@ public static class Superpixels
             labels[i] = map[l];
         }
         return new SuperpixelLabels(width, height, labels, count);
+    }
+
+    /// <summary>
+    /// A seed caught in a pocket of the gradient floods only a few pixels (a sliver no one would label): regions under
+    /// <paramref name="minArea"/> pixels join a neighbouring region that is not small, pixel by pixel from their border.
+    /// </summary>
+    private static void MergeSmall(int[] labels, int width, int height, int seeds, int minArea)
+    {
+        var areas = new int[seeds + 1];
+        foreach (var l in labels)
+            areas[Math.Max(l, 0)]++;
+        bool Small(int l) => l <= 0 || areas[l] < minArea;
+        if (!labels.Any(Small))
+            return;
+        if (Enumerable.Range(1, seeds).All(Small))
+            return; // every region is small (a tiny image): leave them
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            for (int y = 0, i = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++, i++)
+                {
+                    if (!Small(labels[i]))
+                        continue;
+                    var n = x > 0 && !Small(labels[i - 1]) ? labels[i - 1]
+                        : y > 0 && !Small(labels[i - width]) ? labels[i - width]
+                        : x + 1 < width && !Small(labels[i + 1]) ? labels[i + 1]
+                        : y + 1 < height && !Small(labels[i + width]) ? labels[i + width] : 0;
+                    if (n > 0)
+                    {
+                        // The pixel moves: its old region keeps its count so it stays 'small' until it is gone.
+                        labels[i] = n;
+                        changed = true;
+                    }
+                }
+            }
+        }
     }
 }
