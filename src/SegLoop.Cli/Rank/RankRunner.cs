@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using SegLoop.ActiveLearning;
 using SegLoop.Contracts;
 using SegLoop.Inference.Backends;
@@ -7,10 +8,17 @@ using SegLoop.Vision;
 namespace SegLoop.Cli.Rank;
 
 /// <summary>An item that could not be ranked, and why; the others go on.</summary>
-public sealed record RankFailure(string Item, string Reason);
+public sealed record RankFailure(
+    [property: JsonPropertyName("item")] string Item,
+    [property: JsonPropertyName("reason")] string Reason);
 
 /// <summary>What a run did: items skipped (done earlier), ranked now, failed, and the seconds the ranked ones took.</summary>
-public sealed record RankRunSummary(int Items, int Skipped, int Ranked, IReadOnlyList<RankFailure> Failures, double Seconds);
+public sealed record RankRunSummary(
+    [property: JsonPropertyName("items")] int Items,
+    [property: JsonPropertyName("skipped")] int Skipped,
+    [property: JsonPropertyName("ranked")] int Ranked,
+    [property: JsonPropertyName("failures")] IReadOnlyList<RankFailure> Failures,
+    [property: JsonPropertyName("seconds")] double Seconds);
 
 /// <summary>
 /// Ranks the items not yet in the state, one at a time (each item's passes run as one batch per input size), recording
