@@ -180,53 +180,21 @@ public static class EvaluateCommand
         }
     }
 
-    private static async Task<(ISegmenter? Segmenter, OnnxModel? Model)> CreateSegmenterAsync(string? spec, string? dataRoot,
+    private static async Task<(ISegmenter? Segmenter, IDisposable? Model)> CreateSegmenterAsync(string? spec, string? dataRoot,
         CancellationToken cancellationToken)
     {
         if (spec is null)
             return (null, null);
-        if (spec == "grabcut")
-            return (Segmenters.GrabCut(), null);
-        if (spec.StartsWith("onnx:", StringComparison.Ordinal))
-        {
-            var path = spec["onnx:".Length..];
-            if (!File.Exists(path))
-                throw new EvaluationInputException($"--segmenter {spec}: model file {path} does not exist.");
-            var file = OnnxModel.FromFile(path);
-            return (Segmenters.Onnx(file, new OnnxPreprocessing(), Path.GetFileNameWithoutExtension(path)), file);
-        }
-        var at = spec.IndexOf('@', StringComparison.Ordinal);
-        var name = at < 0 ? spec : spec[..at];
-        using var services = CliConfiguration.StorageServices(CliConfiguration.Build(dataRoot));
-        var registry = ModelsCommand.Registry(services);
-        string version;
-        if (at >= 0)
-        {
-            version = spec[(at + 1)..];
-        }
-        else
-        {
-            var promoted = await registry.GetPromotedAsync(name, cancellationToken)
-                ?? throw new EvaluationInputException(
-                    $"--segmenter '{spec}' is not grabcut, onnx:PATH, or a model with a promoted version in the registry ({Describe(dataRoot)}); " +
-                    "'segloop models list' shows what is registered.");
-            version = promoted.Version;
-        }
-        ModelFile loaded;
         try
         {
-            loaded = await registry.LoadAsync(name, version, cancellationToken: cancellationToken);
+            var resolved = await SegmenterSpec.ResolveAsync(spec, dataRoot, inputSize: null, cancellationToken);
+            return (resolved.Segmenter, resolved);
         }
-        catch (ModelRegistryException e)
+        catch (SegmenterSpecException e)
         {
-            throw new EvaluationInputException($"--segmenter '{spec}': {e.Message}", e);
+            throw new EvaluationInputException(e.Message, e);
         }
-        var model = OnnxModel.FromBytes(loaded.Bytes, name: $"{name}@{version}");
-        return (Segmenters.Onnx(model, loaded.Metadata.Preprocessing, name, version), model);
     }
-
-    private static string Describe(string? dataRoot) =>
-        Environment.GetEnvironmentVariable("Storage__Kind") is { Length: > 0 } kind ? $"Storage__Kind={kind}" : $"--data {dataRoot ?? "segloop-data"}";
 
     private static BoundaryTolerance Tolerance(int? px, double? fraction) => (px, fraction) switch
     {

@@ -18,6 +18,7 @@ public static class SegLoopCommand
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(PrelabelCommand.Create());
+        root.Subcommands.Add(RankCommand.Create());
         return root;
     }
 }

@@ -1,3 +1,4 @@
+using SegLoop.ActiveLearning;
 using SegLoop.Hosting;
 using SegLoop.Inference;
 using SegLoop.Inference.Annotators;
@@ -9,7 +10,12 @@ builder.Services.AddBlobStore(builder.Configuration);
 builder.Services.AddInference(builder.Configuration);
 // Label Studio's ML backend and CVAT's interactor on the same segmenters (docs/interop.md).
 builder.Services.AddAnnotators(builder.Configuration);
-builder.AddSegLoopBus(bus => bus.AddInferenceConsumers());
+builder.Services.AddRanking();
+builder.AddSegLoopBus(bus =>
+{
+    bus.AddInferenceConsumers();
+    bus.AddRankingConsumers();
+});
 
 var app = builder.Build();
 app.MapSegLoopDefaults();

@@ -29,6 +29,7 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<Batcher>();
         services.TryAddSingleton<PreAnnotationService>();
+        services.TryAddSingleton<ServedSegmenters>();
         services.AddHostedService<DefaultModelWarmup>();
         // A model or image that is not in storage will not appear on a retry.
         services.AddPermanentFailures(StorageFailures.Permanent);
