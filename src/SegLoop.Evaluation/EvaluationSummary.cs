@@ -7,7 +7,11 @@ namespace SegLoop.Evaluation;
 public sealed record StepSummary(int Clicks, double Iou, double BoundaryPrecision, double BoundaryRecall, double BoundaryF, double BoundaryIou);
 
 /// <summary>One stratum: a domain and class ("*" for all), its instance count, misses and means per click step.</summary>
-public sealed record StratumSummary(string Domain, string Category, int Instances, int Missed, IReadOnlyList<StepSummary> Steps);
+public sealed record StratumSummary(string Domain, string Category, int Instances, int Missed, IReadOnlyList<StepSummary> Steps)
+{
+    /// <summary>NoC@85 and NoC@90 (<see cref="NumberOfClicks"/>) when clicks were simulated; empty otherwise.</summary>
+    public IReadOnlyList<NocSummary> Noc { get; init; } = [];
+}
 
 /// <summary>The aggregated result of a run: overall, per domain, and per domain x class stratum.</summary>
 public sealed record EvaluationSummary
@@ -78,16 +82,16 @@ public static class MetricsAggregator
         ArgumentNullException.ThrowIfNull(header);
         return header with
         {
-            Overall = Stratum(All, All, instances),
+            Overall = Stratum(All, All, instances, header.Clicks),
             Domains = instances.GroupBy(i => i.Domain).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => Stratum(g.Key, All, g.ToList())).ToList(),
+                .Select(g => Stratum(g.Key, All, g.ToList(), header.Clicks)).ToList(),
             Strata = instances.GroupBy(i => (i.Domain, i.Category)).OrderBy(g => g.Key.Domain, StringComparer.Ordinal)
                 .ThenBy(g => g.Key.Category, StringComparer.Ordinal)
-                .Select(g => Stratum(g.Key.Domain, g.Key.Category, g.ToList())).ToList(),
+                .Select(g => Stratum(g.Key.Domain, g.Key.Category, g.ToList(), header.Clicks)).ToList(),
         };
     }
 
-    public static StratumSummary Stratum(string domain, string category, IReadOnlyList<InstanceEvaluation> instances)
+    public static StratumSummary Stratum(string domain, string category, IReadOnlyList<InstanceEvaluation> instances, int clicks = 0)
     {
         ArgumentNullException.ThrowIfNull(instances);
         var stepCount = instances.Count == 0 ? 0 : instances.Min(i => i.Steps.Count);
@@ -98,7 +102,10 @@ public static class MetricsAggregator
             steps.Add(new StepSummary(k, at.Average(m => m.Iou), at.Average(m => m.BoundaryPrecision), at.Average(m => m.BoundaryRecall),
                 at.Average(m => m.BoundaryF), at.Average(m => m.BoundaryIou)));
         }
-        return new StratumSummary(domain, category, instances.Count, instances.Count(i => i.Missed), steps);
+        return new StratumSummary(domain, category, instances.Count, instances.Count(i => i.Missed), steps)
+        {
+            Noc = clicks > 0 && instances.Count > 0 ? NumberOfClicks.Thresholds.Select(t => NumberOfClicks.Compute(instances, t, clicks)).ToList() : [],
+        };
     }
 }
 
