@@ -78,7 +78,7 @@ public static partial class CliInput
     {
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && result.GetValueOrDefault<int>() is var value && value < minimum)
+            if (TryValue<int>(result, out var value) && value < minimum)
                 result.AddError($"{option.Name} {value.ToString(CultureInfo.InvariantCulture)} must be at least {minimum.ToString(CultureInfo.InvariantCulture)}.");
         });
         return option;
@@ -89,7 +89,7 @@ public static partial class CliInput
     {
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && result.GetValueOrDefault<int?>() is { } value && value < minimum)
+            if (TryValue<int?>(result, out var given) && given is { } value && value < minimum)
                 result.AddError($"{option.Name} {value.ToString(CultureInfo.InvariantCulture)} must be at least {minimum.ToString(CultureInfo.InvariantCulture)}.");
         });
         return option;
@@ -100,7 +100,7 @@ public static partial class CliInput
     {
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && result.GetValueOrDefault<double?>() is { } value && (value < min || value > max || double.IsNaN(value)))
+            if (TryValue<double?>(result, out var given) && given is { } value && (value < min || value > max || double.IsNaN(value)))
                 result.AddError(FormattableString.Invariant($"{option.Name} {value} must be within [{min}, {max}]."));
         });
         return option;
@@ -111,7 +111,7 @@ public static partial class CliInput
     {
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && result.GetValueOrDefault<double>() is var value && (value < min || value > max || double.IsNaN(value)))
+            if (TryValue<double>(result, out var value) && (value < min || value > max || double.IsNaN(value)))
                 result.AddError(FormattableString.Invariant($"{option.Name} {value} must be within [{min}, {max}]."));
         });
         return option;
@@ -149,7 +149,9 @@ public static partial class CliInput
             };
             return true;
         }
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
+        // hh:mm:ss only: TimeSpan reads a bare "2" as two days.
+        value = default;
+        return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
     }
 
     /// <summary>What went wrong, as the one line a user reads, and the exit code; .NET's own decorations removed.</summary>
@@ -194,6 +196,24 @@ public static partial class CliInput
         "System.Boolean" => "true or false",
         _ => "a valid value",
     };
+
+    /// <summary>The option's value when it was given and converts (a conversion error is System.CommandLine's to report).</summary>
+    public static bool TryValue<T>(OptionResult result, out T value)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        value = default!;
+        if (result.Tokens.Count == 0)
+            return false;
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     private static string? Token(OptionResult result) => result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
 

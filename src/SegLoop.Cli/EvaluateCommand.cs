@@ -49,8 +49,8 @@ public static class EvaluateCommand
         var clicks = new Option<int>("--clicks") { Description = "Corrective clicks to simulate per instance (needs --segmenter); 0..100.", DefaultValueFactory = _ => 0 }.AtLeast(0);
         clicks.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() > 100)
-                result.AddError($"--clicks {result.GetValueOrDefault<int>()} must be at most 100.");
+            if (CliInput.TryValue<int>(result, out var n) && n > 100)
+                result.AddError($"--clicks {n} must be at most 100.");
         });
         var segmenter = new Option<string?>("--segmenter")
         {

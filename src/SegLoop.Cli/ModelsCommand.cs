@@ -83,7 +83,7 @@ public static class ModelsCommand
         var name = new Option<string>("--name") { Description = "Model name (lower-case letters, digits, '.', '_', '-').", Required = true };
         var file = new Option<FileInfo>("--file") { Description = "The .onnx file (U2-Net convention: first output is the saliency map).", Required = true }.ExistingFile();
         var preprocessing = Preprocessing();
-        var inputSize = new Option<int>("--input-size") { Description = "rembg: the square input side.", DefaultValueFactory = _ => 320 };
+        var inputSize = new Option<int>("--input-size") { Description = "rembg: the square input side (8..4096).", DefaultValueFactory = _ => 320 }.AtLeast(8);
         var version = new Option<string?>("--version") { Description = "Version name; default: the first 12 hex digits of the file's sha256." };
         var command = new Command("register", "Add an ONNX file to the registry as a new, immutable version (not promoted).")
             { name, file, preprocessing, inputSize, version, data };

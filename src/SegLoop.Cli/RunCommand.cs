@@ -44,8 +44,8 @@ public static class RunCommand
         }.AtLeast(0);
         port.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() > 65535)
-                r.AddError($"--port {r.GetValueOrDefault<int>()} must be at most 65535.");
+            if (CliInput.TryValue<int>(r, out var n) && n > 65535)
+                r.AddError($"--port {n} must be at most 65535.");
         });
         var inbox = new Option<DirectoryInfo>("--inbox")
         {
