@@ -61,7 +61,7 @@ public static partial class CliInput
         return option;
     }
 
-    /// <summary>A file this verb will write: its folder exists and is writable, and the path is not a folder.</summary>
+    /// <summary>A file this verb will write: not a folder, and its folder writable (or creatable: the verb creates it).</summary>
     public static T OutputFile<T>(this T option) where T : Option
     {
         option.Validators.Add(result =>
@@ -252,10 +252,12 @@ public static partial class CliInput
             if (Directory.Exists(full))
                 return "is a folder; give a file name.";
             var folder = Path.GetDirectoryName(full)!;
-            if (System.IO.File.Exists(folder))
-                return $"{folder} is a file, not a folder.";
             if (!Directory.Exists(folder))
-                return $"folder {folder} does not exist.";
+            {
+                // The verb creates missing folders; what must hold is that the nearest existing ancestor is a folder.
+                var existing = Nearest(folder);
+                return existing is null || Directory.Exists(existing) ? null : $"{existing} is a file, so folder {folder} cannot be created.";
+            }
             try
             {
                 var probe = Path.Combine(folder, $".segloop-write-check-{Environment.ProcessId}");

@@ -131,6 +131,11 @@ public static class EvaluateCommand
             if (path is not null && CliInput.Check.Output(path) is { } problem)
                 throw new EvaluationInputException($"{name} {path}: {problem}");
         }
+        foreach (var path in new[] { args.Output, args.Report })
+        {
+            if (path is not null)
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
         // The baseline is read before the evaluation: a bad file is an error now, not after an hour of work.
         var before = args.Baseline is null ? null : await EvaluationResult.ReadAsync(args.Baseline, cancellationToken);
 

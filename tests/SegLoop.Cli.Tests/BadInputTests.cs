@@ -110,7 +110,7 @@ public sealed partial class BadInputTests : IDisposable
         { "--data a file (run)", "run --once --data {file}" },
         { "--data a file (dataset build)", "dataset build --date 2026-11-21 --data {file}" },
         { "onnx: not a model", "evaluate --ground-truth {ecssd} --segmenter onnx:{file}" },
-        { "--report into a missing folder", "evaluate --ground-truth {ecssd} --segmenter grabcut --report {scratch}/nowhere/r.html" },
+        { "--report where no folder can be made", "evaluate --ground-truth {ecssd} --segmenter grabcut --report {file}/r.html" },
         { "a folder as --annotations", "ingest coco --annotations {scratch} --images {scratch} --customer a --project b --domain c --data {scratch}/store" },
         { "ingest coco on {}", "ingest coco --annotations {empty} --images {scratch} --customer a --project b --domain c --data {scratch}/store" },
         { "ingest coco on empty lists", "ingest coco --annotations {emptylists} --images {scratch} --customer a --project b --domain c --data {scratch}/store" },
