@@ -25,11 +25,11 @@ public static class IngestCommand
     private static readonly Option<string> Customer = new("--customer") { Description = "Customer the data belongs to.", Required = true };
     private static readonly Option<string> Project = new("--project") { Description = "Project within the customer.", Required = true };
     private static readonly Option<string> Domain = new("--domain") { Description = "Image domain (street, retail, medical, ...).", Required = true };
-    private static readonly Option<DirectoryInfo> Data = new("--data")
+    private static readonly Option<DirectoryInfo> Data = new Option<DirectoryInfo>("--data")
     {
         Description = "Folder of the local blob store when Storage:Kind is Local (the default).",
         DefaultValueFactory = _ => new DirectoryInfo("segloop-data"),
-    };
+    }.DataFolder();
 
     public static Command Create()
     {
@@ -44,8 +44,14 @@ public static class IngestCommand
 
     private static Command Coco()
     {
-        var annotations = new Option<FileInfo>("--annotations") { Description = "COCO instances json.", Required = true };
+        var annotations = new Option<FileInfo>("--annotations") { Description = "COCO instances json.", Required = true }.ExistingFile();
         var images = new Option<string>("--images") { Description = "Image folder, or s3://bucket/prefix (read with the Storage:S3 settings).", Required = true };
+        images.Validators.Add(result =>
+        {
+            var value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+            if (value is not null && !value.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) && CliInput.Check.Folder(value) is { } problem)
+                result.AddError($"--images {value}: {problem} (or give s3://bucket/prefix)");
+        });
         var command = new Command("coco", "Import a COCO instances file: one task per image.") { annotations, images, Customer, Project, Domain, Data };
         command.SetAction((parse, ct) => RunAsync(parse, "coco", services =>
             new CocoImporter(parse.GetValue(annotations)!.FullName, ImageSourceFor(parse.GetValue(images)!, services)), ct));
@@ -76,7 +82,7 @@ public static class IngestCommand
 
     private static Command Voc()
     {
-        var root = new Option<DirectoryInfo>("--root") { Description = "VOC folder with JPEGImages/, SegmentationObject/, SegmentationClass/ and class_names.txt.", Required = true };
+        var root = new Option<DirectoryInfo>("--root") { Description = "VOC folder with JPEGImages/, SegmentationObject/, SegmentationClass/ and class_names.txt.", Required = true }.ExistingFolder();
         var command = new Command("voc", "Import PASCAL VOC segmentation PNGs: one instance per object, class by majority.") { root, Customer, Project, Domain, Data };
         command.SetAction((parse, ct) => RunAsync(parse, "voc", services =>
             new VocImporter(parse.GetValue(root)!.FullName, Decode(services)), ct));
@@ -85,10 +91,10 @@ public static class IngestCommand
 
     private static Command LabelMap()
     {
-        var images = new Option<DirectoryInfo>("--images") { Description = "Image folder (file stems match the label PNGs).", Required = true };
-        var labels = new Option<DirectoryInfo>("--labels") { Description = "Class-id PNGs (grayscale).", Required = true };
-        var classes = new Option<FileInfo>("--classes") { Description = "Class list: 'id name' lines, or one name per line.", Required = true };
-        var instances = new Option<DirectoryInfo?>("--instances") { Description = "Optional instance-id PNGs: each id becomes an instance (else each connected region of a class)." };
+        var images = new Option<DirectoryInfo>("--images") { Description = "Image folder (file stems match the label PNGs).", Required = true }.ExistingFolder();
+        var labels = new Option<DirectoryInfo>("--labels") { Description = "Class-id PNGs (grayscale).", Required = true }.ExistingFolder();
+        var classes = new Option<FileInfo>("--classes") { Description = "Class list: 'id name' lines, or one name per line.", Required = true }.ExistingFile();
+        var instances = new Option<DirectoryInfo?>("--instances") { Description = "Optional instance-id PNGs: each id becomes an instance (else each connected region of a class)." }.ExistingFolder();
         var ignore = new Option<string[]>("--ignore")
         {
             Description = "Classes (id, name or a word of the name) that give no instances.",
@@ -113,12 +119,13 @@ public static class IngestCommand
         using var termination = new Termination(cancellationToken);
         var token = termination.Token;
         var done = 0;
+        var json = parse.IsJson();
         var host = BuildHost(parse.GetValue(Data)!.FullName, out var embedded);
         try
         {
             // WaitAsync: bus start, health and publish with an unreachable broker retry without end and do not all
             // honour the token; the verb stops within seconds of a signal whatever they are doing.
-            return await RunAsync(host, embedded, format, target, importer, () => Interlocked.Increment(ref done), token).WaitAsync(token);
+            return await RunAsync(host, embedded, format, target, importer, () => Interlocked.Increment(ref done), json, token).WaitAsync(token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -143,7 +150,7 @@ public static class IngestCommand
     }
 
     private static async Task<int> RunAsync(IHost host, bool embedded, string format, ImportTarget target,
-        Func<IServiceProvider, IAnnotationImporter> importer, Action onTask, CancellationToken cancellationToken)
+        Func<IServiceProvider, IAnnotationImporter> importer, Action onTask, bool json, CancellationToken cancellationToken)
     {
         await host.StartAsync(cancellationToken);
         var bus = host.Services.GetRequiredService<IBusControl>();
@@ -155,15 +162,21 @@ public static class IngestCommand
             var source = importer(host.Services);
             requests = await Task.Run(() => source.Open(target, cancellationToken), cancellationToken);
         }
-        catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException
+                                      or System.Text.Json.JsonException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]Cannot read the {format} export:[/] {e.Message}");
-            return 2;
+            throw new CliInputException($"cannot read the {format} export: {CliInput.Clean(e.Message)}", e);
+        }
+        if (requests.Count == 0)
+        {
+            // Nothing silent: an export with no image (a '{}' file, empty lists, an empty folder) is a mistake to name.
+            throw new CliInputException($"the {format} export holds no image to ingest (its image list is empty or missing, or no file matched); nothing was ingested.");
         }
 
         var batch = new IngestBatch(host.Services.GetRequiredService<IngestProcessor>(), bus);
         IngestSummary summary = null!;
-        await AnsiConsole.Progress()
+        var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
+        await console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async ctx =>
             {
@@ -178,9 +191,25 @@ public static class IngestCommand
 
         if (embedded)
             await host.Services.GetRequiredService<BusTraffic>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), cancellationToken);
-        Render(summary, requests.Count);
+        if (json)
+            CliOutput.WriteJson(Json(summary, format, requests.Count));
+        else
+            Render(summary, requests.Count);
         return summary.Failed.Count > 0 ? 2 : summary.Rejected > 0 ? 1 : 0;
     }
+
+    private static object Json(IngestSummary summary, string format, int total) => new
+    {
+        format,
+        tasks = total,
+        accepted = summary.Accepted,
+        acceptedInstances = summary.AcceptedInstances,
+        rejected = summary.Rejected,
+        rejectedByReason = summary.RejectedByReason,
+        rejections = summary.Outcomes.Select(o => o.Rejected).Where(r => r is not null)
+            .Select(r => new { taskId = r!.TaskId, reasons = r.Reasons.Select(x => new { code = x.Code, detail = x.Detail }) }),
+        failed = summary.Failed.Select(f => new { taskId = f.TaskId, error = f.Error }),
+    };
 
     private static void Render(IngestSummary summary, int total)
     {

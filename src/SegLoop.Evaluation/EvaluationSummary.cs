@@ -15,7 +15,11 @@ public sealed record StepSummary(int Clicks, double Iou, double BoundaryPrecisio
 /// prompt box's means (the floor a segmenter must beat; null when no instance had a box).
 /// </summary>
 public sealed record StratumSummary(string Domain, string Category, int Instances, int Missed, IReadOnlyList<StepSummary> Steps,
-    StepSummary? FilledBox = null);
+    StepSummary? FilledBox = null)
+{
+    /// <summary>NoC@85 and NoC@90 (<see cref="NumberOfClicks"/>) when clicks were simulated; empty otherwise.</summary>
+    public IReadOnlyList<NocSummary> Noc { get; init; } = [];
+}
 
 /// <summary>The aggregated result of a run: overall, per domain, and per domain x class stratum.</summary>
 public sealed record EvaluationSummary
@@ -89,18 +93,18 @@ public static class MetricsAggregator
         ArgumentNullException.ThrowIfNull(header);
         return header with
         {
-            Overall = Stratum(All, All, instances),
+            Overall = Stratum(All, All, instances, header.Clicks),
             Domains = instances.GroupBy(i => i.Domain).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => Stratum(g.Key, All, g.ToList())).ToList(),
+                .Select(g => Stratum(g.Key, All, g.ToList(), header.Clicks)).ToList(),
             Strata = instances.GroupBy(i => (i.Domain, i.Category)).OrderBy(g => g.Key.Domain, StringComparer.Ordinal)
                 .ThenBy(g => g.Key.Category, StringComparer.Ordinal)
-                .Select(g => Stratum(g.Key.Domain, g.Key.Category, g.ToList())).ToList(),
+                .Select(g => Stratum(g.Key.Domain, g.Key.Category, g.ToList(), header.Clicks)).ToList(),
             Sizes = SizeClasses.All.Select(size => (size, list: instances.Where(i => i.SizeClass == size).ToList()))
-                .Where(x => x.list.Count > 0).Select(x => Stratum(All, x.size, x.list)).ToList(),
+                .Where(x => x.list.Count > 0).Select(x => Stratum(All, x.size, x.list, header.Clicks)).ToList(),
         };
     }
 
-    public static StratumSummary Stratum(string domain, string category, IReadOnlyList<InstanceEvaluation> instances)
+    public static StratumSummary Stratum(string domain, string category, IReadOnlyList<InstanceEvaluation> instances, int clicks = 0)
     {
         ArgumentNullException.ThrowIfNull(instances);
         var stepCount = instances.Count == 0 ? 0 : instances.Min(i => i.Steps.Count);
@@ -112,7 +116,10 @@ public static class MetricsAggregator
             steps.Add(Mean(k, at) with { Empty = instances.Count(i => i.Empty.Count > step && i.Empty[step]) });
         }
         var boxes = instances.Where(i => i.FilledBox is not null).Select(i => i.FilledBox!).ToList();
-        return new StratumSummary(domain, category, instances.Count, instances.Count(i => i.Missed), steps, boxes.Count == 0 ? null : Mean(0, boxes));
+        return new StratumSummary(domain, category, instances.Count, instances.Count(i => i.Missed), steps, boxes.Count == 0 ? null : Mean(0, boxes))
+        {
+            Noc = clicks > 0 && instances.Count > 0 ? NumberOfClicks.Thresholds.Select(t => NumberOfClicks.Compute(instances, t, clicks)).ToList() : [],
+        };
     }
 
     private static StepSummary Mean(int clicks, IReadOnlyList<InstanceMetrics> at) =>
