@@ -180,7 +180,7 @@ public static class EvaluateCommand
         }
     }
 
-    private static async Task<(ISegmenter? Segmenter, OnnxModel? Model)> CreateSegmenterAsync(string? spec, string? dataRoot,
+    private static async Task<(ISegmenter? Segmenter, IDisposable? Model)> CreateSegmenterAsync(string? spec, string? dataRoot,
         CancellationToken cancellationToken)
     {
         if (spec is null)
@@ -212,17 +212,15 @@ public static class EvaluateCommand
                     "'segloop models list' shows what is registered.");
             version = promoted.Version;
         }
-        ModelFile loaded;
         try
         {
-            loaded = await registry.LoadAsync(name, version, cancellationToken: cancellationToken);
+            var loaded = await Segmenters.FromRegistryAsync(registry, name, version, cancellationToken: cancellationToken);
+            return (loaded, loaded);
         }
         catch (ModelRegistryException e)
         {
             throw new EvaluationInputException($"--segmenter '{spec}': {e.Message}", e);
         }
-        var model = OnnxModel.FromBytes(loaded.Bytes, name: $"{name}@{version}");
-        return (Segmenters.Onnx(model, loaded.Metadata.Preprocessing, name, version), model);
     }
 
     private static string Describe(string? dataRoot) =>
