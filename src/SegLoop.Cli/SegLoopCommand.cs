@@ -17,6 +17,7 @@ public static class SegLoopCommand
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(PrelabelCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 }
