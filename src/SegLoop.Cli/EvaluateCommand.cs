@@ -43,7 +43,7 @@ public static class EvaluateCommand
         var clicks = new Option<int>("--clicks") { Description = "Corrective clicks to simulate per instance (needs --segmenter).", DefaultValueFactory = _ => 0 };
         var segmenter = new Option<string?>("--segmenter")
         {
-            Description = "grabcut, onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION.",
+            Description = "grabcut, box (the filled prompt box, a baseline), onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION.",
         };
         var data = CliOptions.Data();
         var threshold = new Option<double>("--threshold") { Description = "Probability threshold for the segmenter.", DefaultValueFactory = _ => 0.5 };
@@ -187,6 +187,8 @@ public static class EvaluateCommand
             return (null, null);
         if (spec == "grabcut")
             return (Segmenters.GrabCut(), null);
+        if (spec == "box")
+            return (Segmenters.FilledBox(), null);
         if (spec.StartsWith("onnx:", StringComparison.Ordinal))
         {
             var path = spec["onnx:".Length..];

@@ -14,6 +14,9 @@ public static class Segmenters
     public static ISegmenter GrabCut(int iterations = 5, int clickRadius = 3, double padding = PromptGeometry.DefaultPadding) =>
         new InlineSegmenter(new GrabCutBackend(iterations, clickRadius), padding);
 
+    /// <summary>The filled prompt box: the baseline every segmenter must beat (clicks are ignored).</summary>
+    public static ISegmenter FilledBox(double padding = PromptGeometry.DefaultPadding) => new InlineSegmenter(new FilledBoxBackend(), padding);
+
     /// <summary>
     /// A U2-Net-convention ONNX model. The caller keeps ownership of <paramref name="model"/> (dispose it after the
     /// segmenter's last call).
