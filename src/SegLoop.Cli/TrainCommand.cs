@@ -81,6 +81,9 @@ public static class TrainCommand
             await Console.Error.WriteLineAsync("segloop train refiner: --name must be a model name, --fraction in (0, 1], --pixels at least 1000, --trees at least 1.");
             return 2;
         }
+        // SIGTERM (a CronJob's deadline) or Ctrl-C stops between crops; the feature cache keeps what was done.
+        using var termination = new Termination(cancellationToken);
+        cancellationToken = termination.Token;
         using var host = CliHost.Build(new CliHostSettings("segloop-train", data.FullName) { EmbedServices = false }, out var embedded);
         await host.StartAsync(cancellationToken);
         try
@@ -114,6 +117,11 @@ public static class TrainCommand
             {
                 await Console.Error.WriteLineAsync($"segloop train refiner: {e.Message}");
                 return 2;
+            }
+            catch (OperationCanceledException) when (termination.Token.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync($"segloop train refiner: stopped by {termination.SignalName}; a rerun resumes from the feature cache in {options.WorkDirectory}.");
+                return termination.ExitCode;
             }
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"{report.Model} {report.Version}: {report.TrainCrops} train crops, {report.TrainPixels} pixels, base {report.Settings.BaseModel}, from {report.Manifest}"));
