@@ -54,7 +54,7 @@ public static class EvaluateCommand
         });
         var segmenter = new Option<string?>("--segmenter")
         {
-            Description = "grabcut, onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION.",
+            Description = "grabcut, box (the filled prompt box, a baseline), onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION.",
         };
         segmenter.Validators.Add(result =>
         {

@@ -32,6 +32,7 @@ public static class SegLoopCommand
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(PrelabelCommand.Create());
         root.Subcommands.Add(RankCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         foreach (var command in Verbs(root))
         {
             if (command.Action is { } action and not GuardedAction)

@@ -7,8 +7,8 @@ namespace SegLoop.Cli;
 /// <summary>A <c>--segmenter</c> value that names nothing usable; the message says what was given and what is accepted.</summary>
 public sealed class SegmenterSpecException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>A segmenter made from <c>--segmenter</c> and the model it owns (null for GrabCut); dispose after the last call.</summary>
-public sealed class ResolvedSegmenter(ISegmenter segmenter, OnnxModel? model) : IDisposable
+/// <summary>A segmenter made from <c>--segmenter</c> and the model it owns (null for GrabCut and the box); dispose after the last call.</summary>
+public sealed class ResolvedSegmenter(ISegmenter segmenter, IDisposable? model) : IDisposable
 {
     public ISegmenter Segmenter => segmenter;
 
@@ -16,13 +16,14 @@ public sealed class ResolvedSegmenter(ISegmenter segmenter, OnnxModel? model) : 
 }
 
 /// <summary>
-/// The one reading of <c>--segmenter NAME|NAME@VERSION|grabcut|onnx:PATH</c> (evaluate, rank): a registry model with the
-/// preprocessing stored in its metadata (the promoted version for a bare NAME), GrabCut, or a file with rembg defaults.
+/// The one reading of <c>--segmenter NAME|NAME@VERSION|grabcut|box|onnx:PATH</c> (evaluate, rank): a registry model of
+/// any kind, loaded as Inference loads it (the promoted version for a bare NAME), GrabCut, the filled prompt box (the
+/// baseline), or a file with rembg defaults.
 /// </summary>
 public static class SegmenterSpec
 {
     public const string Description =
-        "grabcut, onnx:PATH (rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION, served with the preprocessing in its metadata.";
+        "grabcut, box (the filled prompt box, a baseline), onnx:PATH (rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION, served as its metadata says.";
 
     /// <summary>
     /// Resolves <paramref name="spec"/> against the registry in <paramref name="dataRoot"/> (or Storage__Kind=S3).
@@ -35,6 +36,8 @@ public static class SegmenterSpec
             throw new SegmenterSpecException($"--input-size {inputSize} must be within 8..4096.");
         if (spec == "grabcut")
             return new ResolvedSegmenter(Segmenters.GrabCut(), null);
+        if (spec == "box")
+            return new ResolvedSegmenter(Segmenters.FilledBox(), null);
         if (spec.StartsWith("onnx:", StringComparison.Ordinal))
         {
             var path = spec["onnx:".Length..];
@@ -59,6 +62,18 @@ public static class SegmenterSpec
                     $"--segmenter '{spec}' is not grabcut, onnx:PATH, or a model with a promoted version in the registry ({Describe(dataRoot)}); " +
                     "'segloop models list' shows what is registered.");
             version = promoted.Version;
+        }
+        if (inputSize is null)
+        {
+            try
+            {
+                var registered = await Segmenters.FromRegistryAsync(registry, name, version, cancellationToken: cancellationToken);
+                return new ResolvedSegmenter(registered, registered);
+            }
+            catch (ModelRegistryException e)
+            {
+                throw new SegmenterSpecException($"--segmenter '{spec}': {e.Message}", e);
+            }
         }
         ModelFile loaded;
         try

@@ -105,7 +105,7 @@ public sealed class KustomizeTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void CronJob_DatasetBuild_RunsNightlyWithCli(string kustomization)
+    public void CronJob_DatasetBuildThenTrainRefiner_RunsNightlyWithCli(string kustomization)
     {
         var cron = Render(kustomization).Single(d => d.Kind() == "CronJob");
 
@@ -113,6 +113,9 @@ public sealed class KustomizeTests
         Assert.Equal("Forbid", cron.Path("spec", "concurrencyPolicy").Scalar());
         var container = Assert.Single(cron.Path("spec", "jobTemplate", "spec", "template", "spec", "containers").Items());
         Assert.Contains("segloop/cli", container.Path("image").Scalar(), StringComparison.Ordinal);
-        Assert.Contains("segloop dataset build --date", string.Join(' ', container.Path("args").Items().Select(a => a.Scalar())), StringComparison.Ordinal);
+        var args = string.Join(' ', container.Path("args").Items().Select(a => a.Scalar()));
+        Assert.Contains("segloop dataset build --date", args, StringComparison.Ordinal);
+        // The same job trains, gates and promotes the refiner on the dataset it just built.
+        Assert.Matches(@"segloop dataset build .*&&.*segloop train refiner", args);
     }
 }

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SegLoop.Contracts;
+using SegLoop.Inference.Models;
 using SegLoop.ModelRuntime;
 using SegLoop.Vision;
 
@@ -11,6 +14,9 @@ public static class Segmenters
     public static ISegmenter GrabCut(int iterations = 5, int clickRadius = 3, double padding = PromptGeometry.DefaultPadding) =>
         new InlineSegmenter(new GrabCutBackend(iterations, clickRadius), padding);
 
+    /// <summary>The filled prompt box: the baseline every segmenter must beat (clicks are ignored).</summary>
+    public static ISegmenter FilledBox(double padding = PromptGeometry.DefaultPadding) => new InlineSegmenter(new FilledBoxBackend(), padding);
+
     /// <summary>
     /// A U2-Net-convention ONNX model. The caller keeps ownership of <paramref name="model"/> (dispose it after the
     /// segmenter's last call).
@@ -18,6 +24,23 @@ public static class Segmenters
     public static ISegmenter Onnx(OnnxModel model, OnnxPreprocessing preprocessing, string name = "onnx", string version = "local",
         double padding = PromptGeometry.DefaultPadding) =>
         new InlineSegmenter(new OnnxBackend(model, preprocessing, name, version), padding);
+
+    /// <summary>
+    /// A registered version of any kind (<see cref="ModelKinds"/>: ONNX, refiner), loaded as Inference loads it; dispose
+    /// the segmenter after its last call to free the model.
+    /// </summary>
+    public static async Task<RegisteredSegmenter> FromRegistryAsync(ModelRegistry registry, string name, string version,
+        OnnxModelOptions? sessionOptions = null, ILogger? logger = null, double padding = PromptGeometry.DefaultPadding,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var context = new ModelLoadContext(registry, sessionOptions ?? new OnnxModelOptions(), 5, 3, logger ?? NullLogger.Instance);
+        var loaded = await ModelKinds.LoadAsync(name, version, null, context, cancellationToken).ConfigureAwait(false);
+        return new RegisteredSegmenter(new InlineSegmenter(loaded.Backend, padding), loaded.Owned);
+    }
+
+    /// <summary>A segmenter over a backend this process built (the refiner's training and tests).</summary>
+    internal static ISegmenter Inline(CropBackend backend, double padding = PromptGeometry.DefaultPadding) => new InlineSegmenter(backend, padding);
 
     private sealed class InlineSegmenter(CropBackend backend, double padding) : ISegmenter
     {
@@ -37,4 +60,29 @@ public static class Segmenters
             CancellationToken cancellationToken = default) =>
             SegmentationPipeline.ProbabilitiesAsync(backend, InlineScheduler.Instance, image, prompts, padding, cancellationToken);
     }
+}
+
+/// <summary>A registry model loaded for direct use; owns its model (ONNX session, refiner and base) until disposed.</summary>
+public sealed class RegisteredSegmenter : ISegmenter, IDisposable
+{
+    private readonly ISegmenter inner;
+    private readonly IDisposable? owned;
+
+    internal RegisteredSegmenter(ISegmenter inner, IDisposable? owned)
+    {
+        this.inner = inner;
+        this.owned = owned;
+    }
+
+    public string Model => inner.Model;
+
+    public string Version => inner.Version;
+
+    public Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
+        CancellationToken cancellationToken = default) => inner.SegmentAsync(image, prompts, threshold, cancellationToken);
+
+    public Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(Image image, IReadOnlyList<Prompt> prompts,
+        CancellationToken cancellationToken = default) => inner.ProbabilitiesAsync(image, prompts, cancellationToken);
+
+    public void Dispose() => owned?.Dispose();
 }
