@@ -21,11 +21,7 @@ public static class ExportCommand
     private static readonly Option<string> Customer = new("--customer") { Description = "Customer the data belongs to.", Required = true };
     private static readonly Option<string> Project = new("--project") { Description = "Project within the customer.", Required = true };
     private static readonly Option<string?> TaxonomyVersion = new("--taxonomy-version") { Description = "Export the normalized documents of this taxonomy version (common class names) instead of the ingested ones." };
-    private static readonly Option<DirectoryInfo> Data = new("--data")
-    {
-        Description = "Folder of the local blob store (used unless Storage__Kind=S3 is set).",
-        DefaultValueFactory = _ => new DirectoryInfo("segloop-data"),
-    };
+    private static readonly Option<DirectoryInfo> Data = CliOptions.Data();
 
     public static Command Create()
     {

@@ -60,7 +60,7 @@ public static class IngestCommand
 
     private static Command LabelStudio()
     {
-        var export = new Option<FileInfo>("--export") { Description = "Label Studio JSON export (a list of tasks).", Required = true };
+        var export = new Option<FileInfo>("--export") { Description = "Label Studio JSON export (a list of tasks).", Required = true }.ExistingFile();
         var images = new Option<string>("--images") { Description = "Folder (or s3://bucket/prefix) holding the tasks' image files by name.", Required = true };
         var command = new Command("labelstudio", "Import a Label Studio JSON export: polygons, brush masks and rectangles of each task's last annotation.")
             { export, images, Customer, Project, Domain, Data };
@@ -71,7 +71,7 @@ public static class IngestCommand
 
     private static Command Cvat()
     {
-        var annotations = new Option<FileInfo>("--annotations") { Description = "CVAT for images 1.1 annotations.xml.", Required = true };
+        var annotations = new Option<FileInfo>("--annotations") { Description = "CVAT for images 1.1 annotations.xml.", Required = true }.ExistingFile();
         var images = new Option<string>("--images") { Description = "Folder (or s3://bucket/prefix) holding the images by the names the XML gives.", Required = true };
         var command = new Command("cvat", "Import a CVAT for images 1.1 XML export: polygons, boxes and masks, one task per image.")
             { annotations, images, Customer, Project, Domain, Data };

@@ -21,11 +21,7 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var data = new Option<DirectoryInfo>("--data")
-        {
-            Description = "Folder of the local blob store (used unless Storage__Kind=S3 is set).",
-            DefaultValueFactory = _ => new DirectoryInfo("segloop-data"),
-        };
+        var data = CliOptions.Data();
         var manifest = new Option<string?>("--manifest") { Description = "Dataset manifest key (default: the newest under --datasets)." };
         var datasets = new Option<string>("--datasets") { Description = "Key prefix of the dataset manifests.", DefaultValueFactory = _ => "datasets" };
         var name = new Option<string>("--name") { Description = "Registry name of the refiner.", DefaultValueFactory = _ => "refiner" };
@@ -34,20 +30,20 @@ public static class TrainCommand
             Description = "Base model: auto (the promoted IS-Net, else GrabCut), grabcut, NAME or NAME@VERSION.",
             DefaultValueFactory = _ => "auto",
         };
-        var baseSize = new Option<int>("--base-size") { Description = "The base network's input side (0: its registered size).", DefaultValueFactory = _ => 320 };
-        var working = new Option<int>("--working-size") { Description = "Long side of the refiner's working frame, pixels.", DefaultValueFactory = _ => 192 };
-        var seed = new Option<int>("--seed") { Description = "Seed of sampling, simulated clicks and LightGBM.", DefaultValueFactory = _ => 19 };
-        var budget = new Option<int>("--pixels") { Description = "Pixels sampled over the train split.", DefaultValueFactory = _ => 240_000 };
-        var fraction = new Option<double>("--fraction") { Description = "Fraction of the train split's crops used (0.1: a deliberately weaker refiner).", DefaultValueFactory = _ => 1.0 };
-        var trees = new Option<int>("--trees") { Description = "LightGBM boosting rounds.", DefaultValueFactory = _ => 300 };
-        var maxDrop = new Option<double>("--max-drop") { Description = "Gate: largest allowed drop of any test stratum's mean IoU, boundary F or Boundary IoU.", DefaultValueFactory = _ => 0.02 };
-        var minInstances = new Option<int>("--gate-min-instances") { Description = "Gate: classes with fewer test instances in a domain are judged together.", DefaultValueFactory = _ => 8 };
-        var clicks = new Option<int>("--gate-clicks") { Description = "Gate: simulated clicks per test instance.", DefaultValueFactory = _ => 0 };
+        var baseSize = new Option<int>("--base-size") { Description = "The base network's input side (0: its registered size).", DefaultValueFactory = _ => 320 }.AtLeast(0);
+        var working = new Option<int>("--working-size") { Description = "Long side of the refiner's working frame, pixels.", DefaultValueFactory = _ => 192 }.AtLeast(16);
+        var seed = new Option<int>("--seed") { Description = "Seed of sampling, simulated clicks and LightGBM.", DefaultValueFactory = _ => 19 }.AtLeast(0);
+        var budget = new Option<int>("--pixels") { Description = "Pixels sampled over the train split.", DefaultValueFactory = _ => 240_000 }.AtLeast(1);
+        var fraction = new Option<double>("--fraction") { Description = "Fraction of the train split's crops used (0.1: a deliberately weaker refiner).", DefaultValueFactory = _ => 1.0 }.Within(0.001, 1);
+        var trees = new Option<int>("--trees") { Description = "LightGBM boosting rounds.", DefaultValueFactory = _ => 300 }.AtLeast(1);
+        var maxDrop = new Option<double>("--max-drop") { Description = "Gate: largest allowed drop of any test stratum's mean IoU, boundary F or Boundary IoU.", DefaultValueFactory = _ => 0.02 }.Within(0, 1);
+        var minInstances = new Option<int>("--gate-min-instances") { Description = "Gate: classes with fewer test instances in a domain are judged together.", DefaultValueFactory = _ => 8 }.AtLeast(1);
+        var clicks = new Option<int>("--gate-clicks") { Description = "Gate: simulated clicks per test instance.", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var work = new Option<DirectoryInfo>("--work")
         {
             Description = "Local folder of the per-crop feature cache (a rerun resumes from it) and the test crops.",
             DefaultValueFactory = _ => new DirectoryInfo(".segloop-train"),
-        };
+        }.DataFolder();
         var noPromote = new Option<bool>("--no-promote") { Description = "Register and report only, even when the gate passes." };
         var refiner = new Command("refiner", "Train the refiner from the newest dataset, gate it per domain x class against the served model, promote it if it passes.")
         {
