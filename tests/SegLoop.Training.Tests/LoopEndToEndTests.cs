@@ -80,8 +80,14 @@ public sealed class LoopEndToEndTests
             var second = await job.RunAsync(Options(work.FullName, seed: 2), Publish, null, CancellationToken.None);
             Assert.True(second.Promoted, second.Decision);
             Assert.Equal($"refiner@{first.Version}", second.Baseline);
-            var afterSwap = emitted.Count;
-            await emitted.WaitForAnswersAsync(afterSwap + 5, TimeSpan.FromMinutes(2));
+            // The swap reaches Inference through ModelPromoted on the bus: requests keep coming until the new version
+            // has answered, then a few more, so the last answers are the new version's whatever the bus's latency.
+            using (var swapped = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            {
+                while (!emitted.Completed.Values.Any(c => c.ModelVersion == second.Version))
+                    await Task.Delay(100, swapped.Token);
+            }
+            await emitted.WaitForAnswersAsync(emitted.Count + 5, TimeSpan.FromMinutes(2));
             await stop.CancelAsync();
             await requests;
             await emitted.WaitForAnswersAsync(sent, TimeSpan.FromMinutes(2));
