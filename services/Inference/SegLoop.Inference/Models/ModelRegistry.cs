@@ -94,10 +94,7 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(preprocessing);
-        if (!IsValidName(name) || name == GrabCutBackend.ModelName)
-            throw new ModelRegistryException($"'{name}' is not a usable model name (lower-case letters, digits, '.', '_', '-'; 'grabcut' is built in).");
-        if (version is not null && !IsValidName(version))
-            throw new ModelRegistryException($"'{version}' is not a usable version (lower-case letters, digits, '.', '_', '-').");
+        CheckNameAndVersion(name, version);
 
         IReadOnlyList<string> inputs, outputs;
         try
@@ -124,10 +121,7 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
             Preprocessing = preprocessing,
             InputNames = inputs,
             OutputNames = outputs,
-            Kind = provenance?.Kind,
-            License = provenance?.License,
-            Source = provenance?.Source,
-        }, cancellationToken).ConfigureAwait(false);
+        }, provenance, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -138,10 +132,7 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
         System.Text.Json.JsonElement settings, string? version = null, ModelProvenance? provenance = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(artifact);
-        if (!IsValidName(name) || name == GrabCutBackend.ModelName)
-            throw new ModelRegistryException($"'{name}' is not a usable model name (lower-case letters, digits, '.', '_', '-'; 'grabcut' is built in).");
-        if (version is not null && !IsValidName(version))
-            throw new ModelRegistryException($"'{version}' is not a usable version (lower-case letters, digits, '.', '_', '-').");
+        CheckNameAndVersion(name, version);
         if (!ModelKinds.IsKnown(backend))
             throw new ModelRegistryException($"backend '{backend}' is not a model kind this build knows ({string.Join(", ", ModelKinds.Known)}).");
         if (!IsValidName(file) || file == "metadata.json")
@@ -155,13 +146,19 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
             Backend = backend,
             File = file,
             Settings = settings,
-            Kind = provenance?.Kind,
-            License = provenance?.License,
-            Source = provenance?.Source,
-        }, cancellationToken).ConfigureAwait(false);
+        }, provenance, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ModelMetadata> StoreAsync(string name, string? version, byte[] bytes, ModelMetadata template, CancellationToken cancellationToken)
+    private static void CheckNameAndVersion(string name, string? version)
+    {
+        if (!IsValidName(name) || name == GrabCutBackend.ModelName)
+            throw new ModelRegistryException($"'{name}' is not a usable model name (lower-case letters, digits, '.', '_', '-'; 'grabcut' is built in).");
+        if (version is not null && !IsValidName(version))
+            throw new ModelRegistryException($"'{version}' is not a usable version (lower-case letters, digits, '.', '_', '-').");
+    }
+
+    private async Task<ModelMetadata> StoreAsync(string name, string? version, byte[] bytes, ModelMetadata template, ModelProvenance? provenance,
+        CancellationToken cancellationToken)
     {
         var existing = await VersionsAsync(name, cancellationToken).ConfigureAwait(false);
         version ??= "v" + (existing.Select(v => v.StartsWith('v') && int.TryParse(v.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0)
@@ -170,6 +167,9 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
             throw new ModelRegistryException($"model {name} already has a version {version}; versions are immutable.");
         var metadata = template with
         {
+            Kind = provenance?.Kind,
+            License = provenance?.License,
+            Source = provenance?.Source,
             Version = version,
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
             Size = bytes.LongLength,
