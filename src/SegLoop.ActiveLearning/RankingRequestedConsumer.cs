@@ -1,5 +1,6 @@
 using MassTransit;
 using SegLoop.Contracts;
+using SegLoop.Hosting;
 
 namespace SegLoop.ActiveLearning;
 
@@ -16,7 +17,10 @@ public sealed class RankingRequestedConsumer(RankingService service) : IConsumer
     }
 }
 
-/// <summary>A ranking is long (D passes of every image): one at a time per worker, so pre-annotation keeps the batcher.</summary>
+/// <summary>
+/// A ranking is long (D passes of every image): one at a time per worker, so pre-annotation keeps the batcher; SegLoop's
+/// retry (<c>Bus:Retry</c>) like every consumer.
+/// </summary>
 public sealed class RankingRequestedConsumerDefinition : ConsumerDefinition<RankingRequestedConsumer>
 {
     public RankingRequestedConsumerDefinition()
@@ -28,5 +32,6 @@ public sealed class RankingRequestedConsumerDefinition : ConsumerDefinition<Rank
         IConsumerConfigurator<RankingRequestedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = 1;
+        endpointConfigurator.UseSegLoopRetry(context);
     }
 }

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SegLoop.ActiveLearning;
 using SegLoop.CropBuilder;
 using SegLoop.Hosting;
 using SegLoop.Inference;
@@ -60,8 +61,14 @@ public sealed class ConsumerRetryTests
                 builder.AddSegLoopBus(bus => bus.AddCropBuilderConsumers());
                 break;
             default:
+                // As the Inference worker's Program.cs: pre-annotation and ranking.
                 builder.Services.AddInference(builder.Configuration);
-                builder.AddSegLoopBus(bus => bus.AddInferenceConsumers());
+                builder.Services.AddRanking();
+                builder.AddSegLoopBus(bus =>
+                {
+                    bus.AddInferenceConsumers();
+                    bus.AddRankingConsumers();
+                });
                 break;
         }
         return builder.Build();
