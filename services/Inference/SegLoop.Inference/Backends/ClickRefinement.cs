@@ -49,7 +49,7 @@ internal static class ClickRefinement
         var radius = Math.Max(3, (int)Math.Round(DiscFraction * Math.Max(box.Width, box.Height)));
         UnclaimAtNegativeClicks(seeds, crop, window, prompt.Clicks, reach);
         foreach (var click in prompt.Clicks)
-            Paint(seeds, crop.Width, crop.Height, click.X - window.X - crop.X, click.Y - window.Y - crop.Y, radius,
+            GrabCutBackend.PaintDisc(seeds, crop.Width, crop.Height, click.X - window.X - crop.X, click.Y - window.Y - crop.Y, radius,
                 click.Positive ? GrabCutLabel.Foreground : GrabCutLabel.Background);
 
         byte[] refined;
@@ -123,20 +123,6 @@ internal static class ClickRefinement
                     stack.Push(i - crop.Width);
                 if (y < crop.Height - 1)
                     stack.Push(i + crop.Width);
-            }
-        }
-    }
-
-    private static void Paint(GrabCutLabel[] seeds, int width, int height, double cx, double cy, int radius, GrabCutLabel label)
-    {
-        var x0 = (int)Math.Floor(cx);
-        var y0 = (int)Math.Floor(cy);
-        for (var y = y0 - radius; y <= y0 + radius; y++)
-        {
-            for (var x = x0 - radius; x <= x0 + radius; x++)
-            {
-                if ((uint)x < (uint)width && (uint)y < (uint)height && ((x - x0) * (x - x0)) + ((y - y0) * (y - y0)) <= radius * radius)
-                    seeds[(y * width) + x] = label;
             }
         }
     }

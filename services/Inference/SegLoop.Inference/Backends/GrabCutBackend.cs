@@ -27,9 +27,10 @@ internal sealed class GrabCutBackend(int iterations, int clickRadius) : CropBack
         for (var y = box.Y; y < box.Bottom; y++)
             seeds.AsSpan((y * window.Width) + box.X, box.Width).Fill(GrabCutLabel.ProbableForeground);
         foreach (var point in prompt.ExtremePoints)
-            Paint(seeds, window, point.X - window.X, point.Y - window.Y, 0, GrabCutLabel.Foreground);
+            PaintDisc(seeds, window.Width, window.Height, point.X - window.X, point.Y - window.Y, 0, GrabCutLabel.Foreground);
         foreach (var click in prompt.Clicks)
-            Paint(seeds, window, click.X - window.X, click.Y - window.Y, clickRadius, click.Positive ? GrabCutLabel.Foreground : GrabCutLabel.Background);
+            PaintDisc(seeds, window.Width, window.Height, click.X - window.X, click.Y - window.Y, clickRadius,
+                click.Positive ? GrabCutLabel.Foreground : GrabCutLabel.Background);
         return new CropInput { Prompt = prompt, GroupKey = Group, Crop = crop, Seeds = seeds };
     }
 
@@ -51,7 +52,8 @@ internal sealed class GrabCutBackend(int iterations, int clickRadius) : CropBack
         return results;
     }
 
-    private static void Paint(GrabCutLabel[] seeds, Rect window, double cx, double cy, int radius, GrabCutLabel label)
+    /// <summary>Paints a disc of <paramref name="label"/> centred at (<paramref name="cx"/>, <paramref name="cy"/>) into row-major seeds, clipped.</summary>
+    internal static void PaintDisc(GrabCutLabel[] seeds, int width, int height, double cx, double cy, int radius, GrabCutLabel label)
     {
         var x0 = (int)Math.Floor(cx);
         var y0 = (int)Math.Floor(cy);
@@ -59,8 +61,8 @@ internal sealed class GrabCutBackend(int iterations, int clickRadius) : CropBack
         {
             for (var x = x0 - radius; x <= x0 + radius; x++)
             {
-                if ((uint)x < (uint)window.Width && (uint)y < (uint)window.Height && ((x - x0) * (x - x0)) + ((y - y0) * (y - y0)) <= radius * radius)
-                    seeds[(y * window.Width) + x] = label;
+                if ((uint)x < (uint)width && (uint)y < (uint)height && ((x - x0) * (x - x0)) + ((y - y0) * (y - y0)) <= radius * radius)
+                    seeds[(y * width) + x] = label;
             }
         }
     }
