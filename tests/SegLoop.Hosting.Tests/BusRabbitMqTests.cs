@@ -112,6 +112,47 @@ public sealed class BusRabbitMqTests
     }
 
     [Fact]
+    public async Task RawPublish_NotAnEnvelope_ErrorQueueSaysWhatTheBodyIsNotRetried()
+    {
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        using var host = BuildHost(vhost, ("Bus:Retry:Intervals:0", "10"), ("Bus:Retry:Intervals:1", "10"));
+        await StartAndWaitForBusAsync(host);
+        var cases = new (string Body, string? ContentType, string Says)[]
+        {
+            ("{\"text\":\"bare\"}", "application/json", "the JSON object has no \"message\" property"),
+            ("{\"text\":\"bare\"}", null, "the JSON object has no \"message\" property"),
+            ("\u0000\u0001 garbage", "application/vnd.masstransit+json", "the body is not JSON"),
+            ("hello", "text/plain", "the body is not JSON"),
+            ("[1,2]", null, "the body is a JSON array, not an object"),
+            ("", null, "the body is empty"),
+            ("{\"messageId\":\"" + Guid.NewGuid() + "\",\"message\":{\"text\":\"x\"}}", null, "the envelope names no message type"),
+        };
+
+        foreach (var (body, contentType, says) in cases)
+        {
+            await vhost.PublishRawAsync("ping", System.Text.Encoding.UTF8.GetBytes(body), contentType);
+
+            var faulted = await vhost.WaitForMessageAsync("ping_error", Patience);
+            Assert.True(faulted.HasValue, $"'{body}' ({contentType}) did not reach ping_error");
+            var headers = faulted.Value.GetProperty("properties").GetProperty("headers");
+            Assert.Equal(typeof(NotAnEnvelopeException).FullName, headers.GetProperty("MT-Fault-ExceptionType").GetString());
+            var reason = headers.GetProperty("MT-Fault-Message").GetString()!;
+            Assert.StartsWith("message is not a MassTransit envelope: " + says, reason, StringComparison.Ordinal);
+            Assert.Contains($"content type {contentType ?? "none"}, {System.Text.Encoding.UTF8.GetByteCount(body)} bytes", reason, StringComparison.Ordinal);
+            Assert.Contains("publish with MassTransit, or wrap the message in that envelope", reason, StringComparison.Ordinal);
+            // Deserializing again cannot help: moved at once, never retried.
+            Assert.False(headers.TryGetProperty("MT-Fault-RetryCount", out _));
+        }
+
+        // An envelope written by hand, without MassTransit, is still a message.
+        await vhost.PublishRawAsync("ping", System.Text.Encoding.UTF8.GetBytes(
+            "{\"messageId\":\"" + Guid.NewGuid() + "\",\"messageType\":[\"urn:message:segloop-tests:ping\"],\"message\":{\"text\":\"by hand\"}}"), null);
+        Assert.Equal("by hand", (await host.Services.GetRequiredService<Observations>().PingReceived.Task.WaitAsync(Patience)).Text);
+        Assert.Empty(await vhost.GetMessagesAsync("ping_error", 10));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void AddPermanentFailures_NotAnException_Throws()
     {
         var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddPermanentFailures(typeof(string)));

@@ -51,6 +51,28 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Publishes <paramref name="body"/> as it is to <paramref name="exchange"/> over AMQP with RabbitMQ.Client (persistent,
+    /// with <paramref name="contentType"/> when given): what a client that does not use MassTransit sends.
+    /// </summary>
+    public async Task PublishRawAsync(string exchange, byte[] body, string? contentType)
+    {
+        var amqp = Rig.RabbitMqUri;
+        var factory = new RabbitMQ.Client.ConnectionFactory
+        {
+            HostName = amqp.Host,
+            Port = amqp.Port,
+            VirtualHost = Name,
+            UserName = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]),
+            Password = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[1]),
+        };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var properties = new RabbitMQ.Client.BasicProperties { ContentType = contentType, Persistent = true, MessageId = Guid.NewGuid().ToString() };
+        await channel.BasicPublishAsync(exchange, "", mandatory: true, properties, body);
+    }
+
     /// <summary>Declares a classic durable queue through the management API (a test that needs a topology conflict).</summary>
     public async Task DeclareClassicQueueAsync(string queue)
     {
