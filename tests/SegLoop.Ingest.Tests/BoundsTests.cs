@@ -140,6 +140,50 @@ public sealed class BoundsTests
     }
 
     [Fact]
+    public async Task Webhook_MasksOverDecodedPixelBudget_RejectedNamingTheBudgetWithNoMaskDecoded()
+    {
+        // 64 x 48 = 3072 pixels: the image and two masks (9216) fit 10000, the image and three (12288) do not.
+        await using var host = await IngestTestHost.StartAsync(new Dictionary<string, string?> { ["Ingest:MaxDecodedPixelsPerTask"] = "10000" });
+        await host.Store.PutBytesAsync("uploads/acme/w.png", TestImages.Png(64, 48));
+        await host.Store.PutBytesAsync("masks/acme/one.png", TestImages.MaskPng(64, 48, 4, 4, 20, 20));
+        await host.Store.PutBytesAsync("masks/acme/two.png", TestImages.MaskPng(64, 48, 30, 4, 50, 20));
+        // Not images at all: decoding any of them would add a mask-unreadable reason.
+        foreach (var name in new[] { "a", "b", "c" })
+            await host.Store.PutBytesAsync($"masks/acme/{name}.png", "not a png"u8.ToArray());
+
+        var over = Enumerable.Range(0, 30).Select(i => MaskInstance($"m{i}", $"masks/acme/{"abc"[i % 3]}.png"));
+        var (status, _, _) = await PostAsync(host, JsonSerializer.SerializeToUtf8Bytes(Task(over) with { TaskId = "over" }, PayloadJson.Options));
+        Assert.Equal(StatusCodes.Status202Accepted, status);
+        var within = Enumerable.Range(0, 30).Select(i => MaskInstance($"m{i}", i % 2 == 0 ? "masks/acme/one.png" : "masks/acme/two.png"));
+        (status, _, _) = await PostAsync(host, JsonSerializer.SerializeToUtf8Bytes(Task(within) with { TaskId = "within" }, PayloadJson.Options));
+        Assert.Equal(StatusCodes.Status202Accepted, status);
+
+        Assert.True(await host.Harness.Published.Any<AnnotationRejected>(m => m.Context.Message.TaskId == "over"));
+        var reason = Assert.Single(host.Harness.Published.Select<AnnotationRejected>().Single(m => m.Context.Message.TaskId == "over").Context.Message.Reasons);
+        Assert.Equal(RejectionCodes.DecodedPixelsOverBudget, reason.Code);
+        Assert.StartsWith("The task would decode 12288 pixels: the 64x48 image and 3 distinct masks of its size; at most 10000", reason.Detail, StringComparison.Ordinal);
+        Assert.Contains("(Ingest:MaxDecodedPixelsPerTask)", reason.Detail, StringComparison.Ordinal);
+        Assert.True(await host.Harness.Published.Any<AnnotationIngested>(m => m.Context.Message.TaskId == "within" && m.Context.Message.InstanceCount == 30));
+    }
+
+    [Fact]
+    public async Task Processor_MaskOfAnotherSize_RefusedFromItsHeaderUndecoded()
+    {
+        await using var host = await IngestTestHost.StartAsync();
+        await host.Store.PutBytesAsync("uploads/acme/w.png", TestImages.Png(64, 48));
+        // A 96 x 48 PNG cut after its header: decoding it would fail as truncated, its header says the size.
+        var cut = TestImages.MaskPng(96, 48, 0, 0, 10, 10);
+        await host.Store.PutBytesAsync("masks/acme/wide.png", cut.AsSpan(0, 40).ToArray());
+
+        var outcome = await host.Processor.ProcessAsync(new IngestRequest(Task([MaskInstance("m", "masks/acme/wide.png")]), EntryPoints.Bus, SourceFormats.Webhook),
+            CancellationToken.None);
+
+        var reason = Assert.Single(outcome.Rejected!.Reasons);
+        Assert.Equal(RejectionCodes.MaskSizeMismatch, reason.Code);
+        Assert.Equal("Instance 'm' mask 'masks/acme/wide.png' is 96x48 but the image is 64x48.", reason.Detail);
+    }
+
+    [Fact]
     public async Task CocoImport_SameStemInTwoFoldersOrTwoFormats_EveryFileItsOwnDocument()
     {
         await using var host = await IngestTestHost.StartAsync();

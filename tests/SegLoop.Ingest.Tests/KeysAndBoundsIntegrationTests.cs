@@ -19,8 +19,8 @@ namespace SegLoop.Ingest.Tests;
 
 /// <summary>
 /// The webhook and its consumer over the rig's real RabbitMQ and S3 server: names that differ only in replaced
-/// characters stay apart in S3, keys S3 cannot serve become rejections, and a huge bad body gives a bounded
-/// rejection that the broker carries.
+/// characters stay apart in S3, keys S3 cannot serve become rejections, a task over the decoded-pixel budget is
+/// refused by name, and a huge bad body gives a bounded rejection that the broker carries.
 /// </summary>
 public sealed class KeysAndBoundsIntegrationTests
 {
@@ -44,6 +44,8 @@ public sealed class KeysAndBoundsIntegrationTests
             ["Storage:S3:CreateBucketIfMissing"] = "true",
             ["Ingest:Webhook:Secret"] = IngestTestHost.Secret,
             ["Ingest:Webhook:MaxBodyBytes"] = "8388608",
+            // 64 x 48 images: one with no mask fits, one with three distinct masks (4 x 3072 pixels) does not.
+            ["Ingest:MaxDecodedPixelsPerTask"] = "10000",
         });
         builder.AddSegLoopDefaults("ingest-keys-it");
         builder.Services.AddBlobStore(builder.Configuration);
@@ -79,6 +81,16 @@ public sealed class KeysAndBoundsIntegrationTests
             Assert.Equal(StatusCodes.Status202Accepted, (await PostAsync(host, Body("long-key", run, longKey))).Status);
             Assert.Equal(StatusCodes.Status202Accepted, (await PostAsync(host, Body("folder-key", run, $"uploads/{run}"))).Status);
 
+            // Three distinct masks of the image's size: over the pixel budget, refused before any of them is read.
+            foreach (var name in new[] { "a", "b", "c" })
+                await store.PutBytesAsync($"uploads/{run}/{name}.png", "not a png"u8.ToArray());
+            var budget = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                taskId = "pixel-budget", customer = run, project = "roads", domain = "street", image = $"uploads/{run}/w.png",
+                instances = new[] { "a", "b", "c", "a" }.Select((m, i) => new { id = $"m{i}", className = "car", maskKey = $"uploads/{run}/{m}.png" }),
+            });
+            Assert.Equal(StatusCodes.Status202Accepted, (await PostAsync(host, budget)).Status);
+
             var stolen = await PostAsync(host, Body("stolen", run + "-other", $"images/{run}/roads/x_y.png"));
             Assert.Equal(StatusCodes.Status400BadRequest, stolen.Status);
             Assert.Equal(RejectionCodes.OtherCustomersKey, Assert.Single(stolen.Answer.Reasons!).Code);
@@ -90,7 +102,8 @@ public sealed class KeysAndBoundsIntegrationTests
             Assert.Equal(StatusCodes.Status400BadRequest, bad.Status);
             Assert.Equal(Rejections.MaxReasons + 1, bad.Answer.Reasons!.Count);
 
-            await WaitUntilAsync(() => ingested.Count >= distinct.Length && rejected.ContainsKey("long-key") && rejected.ContainsKey("folder-key") && rejected.ContainsKey("many-bad"));
+            await WaitUntilAsync(() => ingested.Count >= distinct.Length && rejected.ContainsKey("long-key") && rejected.ContainsKey("folder-key") && rejected.ContainsKey("many-bad")
+                && rejected.ContainsKey("pixel-budget"));
 
             // Six tasks, six documents in S3, each the task it says it is.
             Assert.Equal(distinct.Length, ingested.Count);
@@ -102,6 +115,10 @@ public sealed class KeysAndBoundsIntegrationTests
             }
             Assert.Equal(RejectionCodes.ImageNotFound, Assert.Single(rejected["long-key"].Reasons).Code);
             Assert.Equal(RejectionCodes.ImageNotFound, Assert.Single(rejected["folder-key"].Reasons).Code);
+            var overBudget = Assert.Single(rejected["pixel-budget"].Reasons);
+            Assert.Equal(RejectionCodes.DecodedPixelsOverBudget, overBudget.Code);
+            Assert.Contains("12288 pixels", overBudget.Detail, StringComparison.Ordinal);
+            Assert.Contains("Ingest:MaxDecodedPixelsPerTask", overBudget.Detail, StringComparison.Ordinal);
             var carried = rejected["many-bad"];
             Assert.Equal(Rejections.MaxReasons + 1, carried.Reasons.Count);
             Assert.Equal(RejectionCodes.MoreReasons, carried.Reasons[^1].Code);

@@ -19,6 +19,14 @@ public sealed class IngestOptions
     [Range(1, int.MaxValue)]
     public int MaxMaskBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Ingest:MaxDecodedPixelsPerTask: the most pixels one task may decode, its image and each distinct mask (maskKey)
+    /// together, counted from their headers before any is decoded; over it the task is refused (decoded-pixels-over-budget).
+    /// 400 million: a 100-megapixel image and three masks, or a 12-megapixel one and 32.
+    /// </summary>
+    [Range(1, 1_000_000_000_000)]
+    public long MaxDecodedPixelsPerTask { get; set; } = 400_000_000;
+
     /// <summary>Ingest:OutOfBoundsMargin: polygon vertices may lie this fraction of the width/height outside the image (they are clipped); further is refused.</summary>
     [Range(0.0, 10.0)]
     public double OutOfBoundsMargin { get; set; } = 0.1;

@@ -37,7 +37,9 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
         if (!tooMany && !string.IsNullOrWhiteSpace(payload.Image) && !reasons.Any(r => r.Item == "image"))
         {
             imageBytes = await LoadImageAsync(request, reasons, o, cancellationToken).ConfigureAwait(false);
-            if (imageBytes is not null && !TryDecode(imageBytes, reasons, o, out header))
+            // The header first: the pixel budget is checked from it, before the image or any mask is decoded.
+            if (imageBytes is not null && (!TryReadHeader(imageBytes, reasons, out header) || !WithinPixelBudget(payload, header, reasons, o)
+                                           || !TryDecode(imageBytes, reasons, o)))
                 imageBytes = null;
         }
 
@@ -187,7 +189,7 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
         }
     }
 
-    private static bool TryDecode(byte[] bytes, List<Rejection> reasons, IngestOptions o, out ImageHeader header)
+    private static bool TryReadHeader(byte[] bytes, List<Rejection> reasons, out ImageHeader header)
     {
         header = default;
         if (bytes.Length == 0)
@@ -198,9 +200,44 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
         try
         {
             header = ImageCodec.ReadHeader(bytes);
+            return true;
+        }
+        catch (VisionException e)
+        {
+            reasons.Add(Of(ImageUnreadable, $"The image cannot be decoded: {e.Message}", "image"));
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Ingest:MaxDecodedPixelsPerTask, from the image header and the payload alone: the image and each distinct mask
+    /// (which must have the image's size, checked from its own header before it is decoded) are decoded once, so this is
+    /// all the task can decode. Over it, nothing is decoded and no mask is read. An image over Ingest:MaxImagePixels is
+    /// left to that check, which names it.
+    /// </summary>
+    private static bool WithinPixelBudget(TaskPayload payload, ImageHeader header, List<Rejection> reasons, IngestOptions o)
+    {
+        var imagePixels = (long)header.Width * header.Height;
+        if (imagePixels > o.MaxImagePixels)
+            return true;
+        var masks = (payload.Instances ?? []).Where(i => i is { MaskKey: not null, Polygons: null, Rle: null })
+            .Select(i => i!.MaskKey!).Distinct(StringComparer.Ordinal).Count();
+        var total = imagePixels * (1 + masks);
+        if (total <= o.MaxDecodedPixelsPerTask)
+            return true;
+        reasons.Add(Of(DecodedPixelsOverBudget,
+            $"The task would decode {total} pixels: the {header.Width}x{header.Height} image and {masks} distinct mask{(masks == 1 ? "" : "s")} of its size; "
+            + $"at most {o.MaxDecodedPixelsPerTask} are decoded per task (Ingest:MaxDecodedPixelsPerTask). Split the task, or give masks as polygons or RLE.", "instances"));
+        return false;
+    }
+
+    /// <summary>Decodes the image once (its size is the header's: the decoder checks that) and drops the pixels.</summary>
+    private static bool TryDecode(byte[] bytes, List<Rejection> reasons, IngestOptions o)
+    {
+        try
+        {
             // Decoding it all is what finds truncated and corrupt scan data; the header alone would not.
             using var image = ImageCodec.Decode(bytes, new DecodeOptions { MaxPixels = o.MaxImagePixels, Mode = DecodeMode.Unchanged });
-            header = header with { Width = image.Width, Height = image.Height };
             return true;
         }
         catch (ImageTooLargeException e)
@@ -279,9 +316,11 @@ public sealed class IngestProcessor(IBlobStore store, IOptions<IngestOptions> op
         }
         try
         {
+            // The size from the header: a mask of another size is refused undecoded (the pixel budget counts on it).
+            var maskHeader = ImageCodec.ReadHeader(bytes);
+            if (maskHeader.Width != header.Width || maskHeader.Height != header.Height)
+                return MaskResult.Failed(MaskSizeMismatch, $"mask '{key}' is {maskHeader.Width}x{maskHeader.Height} but the image is {header.Width}x{header.Height}.");
             using var mask = ImageCodec.Decode(bytes, new DecodeOptions { MaxPixels = o.MaxImagePixels, Mode = DecodeMode.Unchanged });
-            if (mask.Width != header.Width || mask.Height != header.Height)
-                return MaskResult.Failed(MaskSizeMismatch, $"mask '{key}' is {mask.Width}x{mask.Height} but the image is {header.Width}x{header.Height}.");
             var pixels = mask.Pixels;
             var channels = mask.Channels;
             var set = new byte[mask.Width * mask.Height];

@@ -15,6 +15,7 @@ public static class RejectionCodes
     public const string DuplicateTask = "duplicate-task";
     public const string TooManyInstances = "too-many-instances";
     public const string MaskTooLarge = "mask-too-large";
+    public const string DecodedPixelsOverBudget = "decoded-pixels-over-budget";
     public const string MoreReasons = "more-reasons";
     public const string ImageUrlsDisabled = "image-urls-disabled";
     public const string InvalidImageReference = "invalid-image-reference";
