@@ -32,21 +32,26 @@ public static class RunCommand
             DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
         };
         var command = new Command("run", "Run the whole loop in one process (in-memory bus, local folder store).") { data, once, idle };
-        command.SetAction((parse, cancellationToken) =>
-            RunAsync(parse.GetValue(data)!, parse.GetValue(once), parse.GetValue(idle), cancellationToken));
+        // Ctrl-C or SIGTERM ends it within seconds with 130/143, whatever the loop is doing (a model loading, a
+        // consumer working, --once waiting for the loop to go idle).
+        command.SetAction((parse, cancellationToken) => Termination.RunAsync("run", termination =>
+            RunAsync(parse.GetValue(data)!, parse.GetValue(once), parse.GetValue(idle), termination.Token, termination.Track), cancellationToken));
         return command;
     }
 
-    public static async Task<int> RunAsync(DirectoryInfo data, bool once, TimeSpan idle, CancellationToken cancellationToken)
+    /// <param name="track">Called with the host once it is built (the verb's <see cref="Termination"/> stops it after a signal).</param>
+    public static async Task<int> RunAsync(DirectoryInfo data, bool once, TimeSpan idle, CancellationToken cancellationToken, Func<IHost, IHost>? track = null)
     {
+        ArgumentNullException.ThrowIfNull(data);
         using var host = BuildHost(data.FullName);
+        track?.Invoke(host);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SegLoop.Cli.Run");
         // Before the services start: Inference decides once which model a request that names none gets.
         var model = await PreAnnotationModel.EnsureAsync(host.Services.GetRequiredService<IBlobStore>(),
             Environment.GetEnvironmentVariable(PreAnnotationModel.CacheVariable), cancellationToken);
         await host.StartAsync(cancellationToken);
         var bus = host.Services.GetRequiredService<IBusControl>();
-        await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)).WaitAsync(cancellationToken);
         CliLog.Started(logger, data.FullName,
             EmbeddedServices.Names.Count == 0 ? "none yet (the bus runs with no consumers)" : string.Join(", ", EmbeddedServices.Names));
         CliLog.PreAnnotationModel(logger, model);
