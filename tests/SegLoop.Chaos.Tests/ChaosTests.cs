@@ -188,11 +188,13 @@ public sealed class ChaosTests(ITestOutputHelper output)
             Note("RabbitMQ back");
         }));
         var s3At = Between(random, 0.1, 0.7);
+        var s3Outage = TimeSpan.Zero;
         chaos.Add(System.Threading.Tasks.Task.Run(async () =>
         {
             await Until(clock, window * s3At);
             var pid = int.Parse((await File.ReadAllTextAsync(RepoPaths.Path(".rig", "s3.pid"))).Trim(), CultureInfo.InvariantCulture);
             Signal("STOP", pid);
+            var stopped = Stopwatch.StartNew();
             Note("S3 server stopped (SIGSTOP)");
             try
             {
@@ -201,6 +203,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             finally
             {
                 Signal("CONT", pid);
+                s3Outage = stopped.Elapsed;
                 Note("S3 server continued (SIGCONT)");
             }
         }));
@@ -384,7 +387,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine($"chaos: requests answered {requests.Count - unanswered}/{requests.Count}: completed {rig.Observed.Answers.Count(a => a.Value.First() == "completed")}, failed {rig.Observed.Answers.Count(a => a.Value.First() != "completed")}; conflicting {conflicting}, unexpected {wrongAnswer}");
         var ownExits = rig.Workers.Values.SelectMany(w => w.OwnExits.Select(code => $"{w.Name} (exit code {code})")).ToList();
         output.WriteLine($"chaos: workers that exited on their own and were started again: {(ownExits.Count == 0 ? "none" : string.Join(", ", ownExits))}");
-        output.WriteLine($"chaos: kills {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.Kills}"))} (total {rig.Workers.Values.Sum(w => w.Kills)}); worker restarts {rig.Workers.Values.Sum(w => w.Starts - 1)}; RabbitMQ restarts {rabbitRestarts}; S3 outage 20 s");
+        output.WriteLine($"chaos: kills {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.Kills}"))} (total {rig.Workers.Values.Sum(w => w.Kills)}); worker restarts {rig.Workers.Values.Sum(w => w.Starts - 1)}; RabbitMQ restarts {rabbitRestarts}; S3 outage {s3Outage.TotalSeconds:F1} s");
         output.WriteLine($"chaos: outcomes {rig.Observed.Normalized.Count} normalized, {rig.Observed.Cropped.Count} cropped, {rig.Observed.Rejected.Count} rejected; events delivered more than once (at-least-once, harmless) {redelivered}");
         output.WriteLine($"chaos: crops checked {cropsChecked} (jpg + mask.png each), manifest rows checked {manifestRowsChecked} in {expectedManifests.Count} manifests: rows missing {missingRows}, rows duplicated {duplicatedRows}, crop files missing {cropFilesMissing}, tasks without manifest {tasksWithoutManifest}, CropsEmitted not matching its manifest {emittedMismatch}");
         output.WriteLine($"chaos: stored objects expected {expected.Count}, found {actualKeys.Count}: missing {missing.Count}, extra {extra.Count}, different bytes {different.Count}");
@@ -398,8 +401,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine($"chaos: peak RSS {string.Join(", ", rig.Workers.Values.Select(w => $"{w.Name} {w.SamplePeakRss() / 1024} MiB"))}");
         output.WriteLine($"chaos: lost = {lost}, duplicated = {duplicated}, pipeline {pipelineTime.TotalSeconds:F0} s, wall {wall.Elapsed.TotalSeconds:F0} s, seed {seed}");
 
+        // The issue's schedule: at least 8 worker kills (each of the 4 workers twice), one broker restart, a 20 s S3 outage.
         Assert.True(rig.Workers.Values.All(w => w.Kills >= 2), "every worker is killed at least twice");
+        Assert.True(rig.Workers.Values.Sum(w => w.Kills) >= 8, $"{rig.Workers.Values.Sum(w => w.Kills)} worker kills");
         Assert.Equal(1, rabbitRestarts);
+        Assert.True(s3Outage >= TimeSpan.FromSeconds(20), $"S3 outage {s3Outage}");
         Assert.Empty(missing.Take(20));
         Assert.Empty(extra.Take(20));
         Assert.Empty(different.Take(20));
