@@ -93,12 +93,17 @@ public sealed class TerminationTests
     private static async Task<Signalled> SignalledAsync(TempDir dir, string signal, IReadOnlyDictionary<string, string> environment, string[] args,
         Func<string, bool>? ready = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env, which execs dotnet in the same process with SIGINT and SIGTERM at their defaults, as in a terminal:
+        // a test run started in the background (nohup, CI runners) passes SIGINT on ignored, and .NET then keeps
+        // ignoring it, so a Ctrl-C would never arrive.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             WorkingDirectory = dir.Root,
         };
+        start.ArgumentList.Add("--default-signal=INT,TERM");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "segloop.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
