@@ -14,6 +14,9 @@ internal static class BenchArgs
             var text => throw new BenchArgumentException($"{name} takes a whole number of at least {min}, not '{text}'"),
         };
 
+    /// <summary>The text after <paramref name="name"/>, or <paramref name="fallback"/> when absent.</summary>
+    public static string String(string[] args, string name, string fallback) => Value(args, name) ?? fallback;
+
     /// <summary>The value after <paramref name="name"/>, one of <paramref name="allowed"/>, or null when absent.</summary>
     public static string? Choice(string[] args, string name, params string[] allowed) =>
         Value(args, name) switch

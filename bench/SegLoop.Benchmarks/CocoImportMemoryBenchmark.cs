@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using SegLoop.Ingest;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 
 namespace SegLoop.Benchmarks;
 
@@ -37,7 +37,7 @@ public sealed class CocoImportMemoryBenchmark : IBenchmark
         }, CancellationToken.None);
 
         var clock = Stopwatch.StartNew();
-        var tasks = CocoImporter.Open(file, images, new ImportTarget("bench", "coco", "everyday"), cancellationToken);
+        var tasks = new CocoImporter(file, images).Open(new ImportTarget("bench", "coco", "everyday"), cancellationToken);
         var firstPass = clock.Elapsed;
         long instances = 0;
         await foreach (var request in tasks.Requests.WithCancellation(cancellationToken))

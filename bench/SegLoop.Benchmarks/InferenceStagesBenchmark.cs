@@ -78,7 +78,7 @@ public sealed class InferenceStagesBenchmark : IBenchmark
                     foreach (var (request, image, prepared, inputs) in work)
                     {
                         var t = Stopwatch.GetTimestamp();
-                        var segmentations = prepared.Select(p => MaskPostprocessor.FinishPlaced(p, outputs[o++], request.Threshold, image.Width, image.Height)).ToList();
+                        var segmentations = prepared.Select(p => MaskPostprocessor.Finish(p, outputs[o++], request.Threshold, image.Width, image.Height)).ToList();
                         Add("7 postprocess (threshold, components, holes, paste)", t);
                         t = Stopwatch.GetTimestamp();
                         var masks = segmentations.Select((s, i) => PreAnnotationService.ToPromptMask(i, null, s)).ToList();

@@ -7,4 +7,6 @@ public static class SourceFormats
     public const string Coco = "coco";
     public const string Voc = "voc";
     public const string LabelMap = "label-map";
+    public const string LabelStudio = "label-studio";
+    public const string Cvat = "cvat";
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# setup-for: cli test
 # OpenCV for SegLoop.Vision comes from NuGet (OpenCvSharp4 + OpenCvSharp4.official.runtime.linux-x64, OpenCV 4.13).
 # Its native library, libOpenCvSharpExtern.so, links GTK 3 (OpenCV's highgui); on Debian 12 every other library it
 # needs is already there (checked with ldd), so this installs only GTK 3's runtime when libgtk-3.so.0 is missing:

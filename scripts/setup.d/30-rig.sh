@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# setup-for: test
 # The integration-test rig's servers: RabbitMQ (Debian's rabbitmq-server) and an S3 API server
 # (moto_server when it is on PATH, otherwise s3rver from npm in the repo-local .tools/ folder).
 # Idempotent: quick when everything is already installed.

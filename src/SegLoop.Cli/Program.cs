@@ -1,3 +1,3 @@
 using SegLoop.Cli;
 
-return await SegLoopCommand.Create().Parse(args).InvokeAsync();
+return await SegLoopCommand.InvokeAsync(args);

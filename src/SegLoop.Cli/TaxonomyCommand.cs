@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using SegLoop.Storage;
-using SegLoop.Taxonomy.Cli;
+using SegLoop.Taxonomy;
 using Spectre.Console;
 
 namespace SegLoop.Cli;
@@ -26,8 +26,11 @@ public static class TaxonomyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var services = CliConfiguration.StorageServices(CliConfiguration.Build(parse.GetValue(data)?.FullName));
-            return await TaxonomyUnmapped.RunAsync(services.GetRequiredService<IBlobStore>(), AnsiConsole.Console,
-                parse.GetValue(customer), parse.GetValue(project), cancellationToken);
+            var store = services.GetRequiredService<IBlobStore>();
+            if (!parse.IsJson())
+                return await TaxonomyPages.UnmappedAsync(store, AnsiConsole.Console, parse.GetValue(customer), parse.GetValue(project), cancellationToken);
+            CliOutput.WriteJson(await TaxonomyUnmapped.AggregateAsync(store, parse.GetValue(customer), parse.GetValue(project), cancellationToken));
+            return 0;
         });
         return command;
     }
@@ -35,8 +38,20 @@ public static class TaxonomyCommand
     private static Command Check()
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The taxonomy YAML to check." };
+        file.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && CliInput.Check.File(result.Tokens[0].Value) is { } problem)
+                result.AddError($"FILE {result.Tokens[0].Value}: {problem}");
+        });
         var command = new Command("check", "Check a taxonomy file: duplicate names, synonym clashes, overrides pointing at unknown classes.") { file };
-        command.SetAction(parse => TaxonomyCheck.Run(parse.GetValue(file)!.FullName, AnsiConsole.Console));
+        command.SetAction(parse =>
+        {
+            if (!parse.IsJson())
+                return TaxonomyPages.Check(parse.GetValue(file)!.FullName, AnsiConsole.Console);
+            var report = TaxonomyCheck.CheckFile(parse.GetValue(file)!.FullName);
+            CliOutput.WriteJson(report);
+            return report.ExitCode;
+        });
         return command;
     }
 }

@@ -53,9 +53,7 @@ public static class HostingExtensions
 
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => new SegLoopTelemetry(serviceName, sp.GetRequiredService<IConfiguration>(),
-            sp.GetRequiredService<ILogger<SegLoopTelemetry>>()));
-        services.AddHostedService<SegLoopTelemetry.Starter>();
+        services.AddSegLoopTelemetry(serviceName, builder.Configuration);
 
         services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -9,11 +8,11 @@ using OpenTelemetry.Trace;
 namespace SegLoop.Hosting;
 
 /// <summary>
-/// The OpenTelemetry providers of one service, built with the SDK directly (no OpenTelemetry.Extensions.Hosting):
-/// MassTransit's and SegLoop's sources and meters, ASP.NET Core and runtime metrics, OTLP export only when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Owned by the DI container, so disposing the host flushes them.
+/// The OpenTelemetry of one service, through OpenTelemetry.Extensions.Hosting (<c>AddOpenTelemetry</c>, whose hosted
+/// service builds the providers when the host starts and flushes them when it stops): MassTransit's and SegLoop's
+/// sources and meters, ASP.NET Core and runtime metrics, OTLP export only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
-public sealed class SegLoopTelemetry : IDisposable
+public static class SegLoopTelemetry
 {
     /// <summary>The configuration key (and environment variable) that turns OTLP export on.</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
@@ -21,58 +20,44 @@ public sealed class SegLoopTelemetry : IDisposable
     /// <summary>ActivitySource and Meter names SegLoop code uses start with this prefix.</summary>
     public const string SourcePrefix = "SegLoop.";
 
-    public SegLoopTelemetry(string serviceName, IConfiguration configuration, ILogger<SegLoopTelemetry> logger)
+    /// <summary>
+    /// Registers the tracer and meter providers. The exporter reads <c>OTEL_EXPORTER_OTLP_*</c> from configuration
+    /// (environment variables and appsettings alike); an endpoint that is not an absolute URI stops the host when it
+    /// starts, with a message that names the key.
+    /// </summary>
+    internal static IServiceCollection AddSegLoopTelemetry(this IServiceCollection services, string serviceName, IConfiguration configuration)
     {
-        ServiceName = serviceName;
         var endpoint = configuration[OtlpEndpointKey];
-        var resource = ResourceBuilder.CreateDefault().AddService(serviceName);
+        var export = !string.IsNullOrWhiteSpace(endpoint);
 
-        var tracing = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddSource("MassTransit", SourcePrefix + "*", "Microsoft.AspNetCore");
-        var metrics = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddMeter("MassTransit", SourcePrefix + "*", "Microsoft.AspNetCore.Hosting", "System.Runtime");
-
-        if (!string.IsNullOrWhiteSpace(endpoint))
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithTracing(tracing =>
+            {
+                // Runs once, when the host starts and builds the providers, before the exporter's own setup.
+                // (AddOpenTelemetry's builders are all deferred: they configure with the host's services.)
+                ((IDeferredTracerProviderBuilder)tracing).Configure((sp, _) =>
+                    Announce(sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SegLoopTelemetry)), serviceName, endpoint));
+                tracing.AddSource("MassTransit", SourcePrefix + "*", "Microsoft.AspNetCore");
+            })
+            .WithMetrics(metrics => metrics.AddMeter("MassTransit", SourcePrefix + "*", "Microsoft.AspNetCore.Hosting", "System.Runtime"));
+        if (export)
         {
-            // The exporter reads OTEL_EXPORTER_OTLP_* from the environment itself; an endpoint that only
-            // appears in appsettings is passed on explicitly.
-            var fromEnvironment = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointKey));
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri))
-                throw new InvalidOperationException($"{OtlpEndpointKey}: '{endpoint}' is not an absolute URI (e.g. http://collector:4317).");
-            tracing.AddOtlpExporter(o => { if (!fromEnvironment) o.Endpoint = uri; });
-            metrics.AddOtlpExporter(o => { if (!fromEnvironment) o.Endpoint = uri; });
-            OtlpEndpoint = uri;
-            Log.OtlpEnabled(logger, serviceName, endpoint);
+            telemetry.WithTracing(tracing => tracing.AddOtlpExporter());
+            telemetry.WithMetrics(metrics => metrics.AddOtlpExporter());
         }
-        else
+        return services;
+    }
+
+    private static void Announce(ILogger logger, string serviceName, string? endpoint)
+    {
+        if (string.IsNullOrWhiteSpace(endpoint))
         {
             Log.OtlpDisabled(logger, serviceName);
+            return;
         }
-
-        TracerProvider = tracing.Build();
-        MeterProvider = metrics.Build();
-    }
-
-    public string ServiceName { get; }
-    public Uri? OtlpEndpoint { get; }
-    public TracerProvider TracerProvider { get; }
-    public MeterProvider MeterProvider { get; }
-
-    public void Dispose()
-    {
-        TracerProvider.Dispose();
-        MeterProvider.Dispose();
-    }
-
-    /// <summary>Builds the providers when the host starts (so spans from the first message are kept).</summary>
-    internal sealed class Starter(SegLoopTelemetry telemetry) : IHostedService
-    {
-        public SegLoopTelemetry Telemetry { get; } = telemetry;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out _))
+            throw new InvalidOperationException($"{OtlpEndpointKey}: '{endpoint}' is not an absolute URI (e.g. http://collector:4317).");
+        Log.OtlpEnabled(logger, serviceName, endpoint);
     }
 }

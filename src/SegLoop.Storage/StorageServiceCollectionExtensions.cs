@@ -52,6 +52,7 @@ public static class StorageServiceCollectionExtensions
                 sp.GetRequiredService<ILogger<S3BlobStore>>()),
             _ => new LocalFolderBlobStore(sp.GetRequiredService<IOptions<LocalStorageOptions>>().Value.Root),
         });
+        services.AddSingleton<IBlobStoreFactory, BlobStoreFactory>();
         return services;
     }
 

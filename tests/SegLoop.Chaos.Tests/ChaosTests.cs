@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 using SegLoop.Contracts;
 using SegLoop.CropBuilder;
 using SegLoop.Ingest;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 using SegLoop.Storage;
 using SegLoop.Taxonomy;
 using SegLoop.Testing;
@@ -78,7 +78,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         {
             var image = dataset.Images[n % dataset.Images.Count];
             var taskId = $"t{n:D5}-{Path.GetFileNameWithoutExtension(image.FileName)}";
-            var payload = CocoImporter.ToRequest(dataset, image, Customer, Project, Domain, null, EntryPoints.Bus, byImage).Payload
+            var payload = CocoTask.ToRequest(dataset, image, Customer, Project, Domain, null, EntryPoints.Bus, byImage).Payload
                 with { TaskId = taskId, Image = SourcePrefix + image.FileName };
             var key = IngestKeys.Incoming(Customer, Project, taskId);
             blobs.Add((key, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(payload, PayloadJson.Options)));

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SegLoop.Contracts;
 using SegLoop.Ingest;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 using SegLoop.Ingest.Webhook;
 using SegLoop.Storage;
 using SegLoop.Testing;
@@ -246,7 +246,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
                 IReadOnlyList<IngestRequest> requests;
                 try
                 {
-                    requests = await CocoImporter.LoadAsync(annotations, new FolderImageSource(dir.FullName), new ImportTarget(Customer, "cli", "everyday"), CancellationToken.None);
+                    requests = await new CocoImporter(annotations, new FolderImageSource(dir.FullName)).Open(new ImportTarget(Customer, "cli", "everyday"), CancellationToken.None).ToListAsync();
                 }
                 catch (Exception e) when (e is JsonException or InvalidDataException or FormatException)
                 {

@@ -32,7 +32,7 @@ public sealed class RabbitMqVerbTests : IAsyncLifetime
     {
         vhost = await RabbitMqVirtualHost.CreateAsync();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(vhost.BusSettings().Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)).Concat(
+        builder.Configuration.AddInMemoryCollection(vhost.BusSettings(quorumQueues: false).Concat(
         [
             new("Logging:LogLevel:Default", "Warning"),
             new("Storage:Kind", "Local"),
@@ -52,8 +52,8 @@ public sealed class RabbitMqVerbTests : IAsyncLifetime
         await worker.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
 
         // The CLI reads the services' settings from the environment, as an operator would set them.
-        foreach (var (key, value) in vhost.BusSettings())
-            Set(key.Replace(":", "__", StringComparison.Ordinal), value);
+        foreach (var (key, value) in vhost.BusSettings(quorumQueues: false))
+            Set(key.Replace(":", "__", StringComparison.Ordinal), value!);
     }
 
     [Fact]

@@ -72,8 +72,9 @@ public sealed class TerminationTests
     public async Task Run_LoopRunningThenSigterm_ExitsWithin10SecondsWith143AndOneLine()
     {
         using var dir = new TempDir();
-        var result = await SignalledAsync(dir, "TERM", new Dictionary<string, string>(), ["run", "--data", dir.Path("data")],
-            ready: output => output.Contains("segloop run: data in", StringComparison.Ordinal));
+        var result = await SignalledAsync(dir, "TERM", new Dictionary<string, string>(),
+            ["run", "--data", dir.Path("data"), "--port", "0", "--inbox", dir.Path("inbox")],
+            ready: output => output.Contains("segloop run: the loop is up", StringComparison.Ordinal));
 
         result.AssertStopped(143, "segloop run: stopped by SIGTERM.");
     }

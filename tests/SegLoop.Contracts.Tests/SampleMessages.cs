@@ -78,7 +78,26 @@ public static class SampleMessages
         Name = "u2net", Version = "3", ModelKey = "models/u2net/3/model.onnx", Sha256 = new string('a', 64),
     };
 
+    public static readonly RankingRequested RankingRequested = new()
+    {
+        RequestId = "nightly-2026-11-21", ImageKeys = ["images/a.jpg", "images/b.png"], Model = "isnet", Passes = 4, TopSuperpixels = 50,
+    };
+
+    public static readonly RankingCompleted RankingCompleted = new()
+    {
+        RequestId = "nightly-2026-11-21", Model = "isnet", ModelVersion = "b6e8497ba978", Passes = 4,
+        RankingKey = "rankings/nightly-2026-11-21/ranking.csv", SuperpixelsKey = "rankings/nightly-2026-11-21/superpixels.json",
+        ReportKey = "rankings/nightly-2026-11-21/report.html", Ranked = 1,
+        Failures = [new RankingImageFailure { ImageKey = "images/b.png", Code = "unreadable-image", Reason = "truncated PNG" }],
+    };
+
+    public static readonly RankingFailed RankingFailed = new()
+    {
+        RequestId = "nightly-2026-11-21", Code = "no-readable-image", Reason = "none of the 1 images could be read",
+        Failures = [new RankingImageFailure { ImageKey = "images/b.png", Code = "image-not-found", Reason = "images/b.png does not exist" }],
+    };
+
     /// <summary>Every message type of SegLoop.Contracts with its sample; a new contract without a sample fails a test.</summary>
     public static IEnumerable<object> All =>
-        [TaskCompleted, Ingested, Rejected, Normalized, Unmapped, Crops, Requested, Completed, Failed, Promoted];
+        [TaskCompleted, Ingested, Rejected, Normalized, Unmapped, Crops, Requested, Completed, Failed, Promoted, RankingRequested, RankingCompleted, RankingFailed];
 }

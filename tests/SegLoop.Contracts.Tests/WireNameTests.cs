@@ -18,6 +18,9 @@ public sealed class WireNameTests
         { typeof(PreAnnotationCompleted), "urn:message:segloop:pre-annotation-completed" },
         { typeof(PreAnnotationFailed), "urn:message:segloop:pre-annotation-failed" },
         { typeof(ModelPromoted), "urn:message:segloop:model-promoted" },
+        { typeof(RankingRequested), "urn:message:segloop:ranking-requested" },
+        { typeof(RankingCompleted), "urn:message:segloop:ranking-completed" },
+        { typeof(RankingFailed), "urn:message:segloop:ranking-failed" },
     };
 
     [Theory]

@@ -49,7 +49,8 @@ public sealed class KustomizeTests
         Assert.Equal(1, kinds.GetValueOrDefault("TriggerAuthentication"));
         Assert.Equal(1, kinds.GetValueOrDefault("CronJob"));
         Assert.Equal(1, kinds.GetValueOrDefault("Ingress"));
-        Assert.Equal(1, kinds.GetValueOrDefault("Service"));
+        // segloop-ingest (the webhook) and segloop-inference (Label Studio ML backend, CVAT interactor).
+        Assert.Equal(2, kinds.GetValueOrDefault("Service"));
         Assert.Equal(1, kinds.GetValueOrDefault("ConfigMap"));
         Assert.False(kinds.ContainsKey("Secret"), "no Secret manifest may be rendered: secrets are referenced, never committed");
     }
@@ -104,7 +105,7 @@ public sealed class KustomizeTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void CronJob_DatasetBuild_RunsNightlyWithCli(string kustomization)
+    public void CronJob_DatasetBuildThenTrainRefiner_RunsNightlyWithCli(string kustomization)
     {
         var cron = Render(kustomization).Single(d => d.Kind() == "CronJob");
 
@@ -112,6 +113,9 @@ public sealed class KustomizeTests
         Assert.Equal("Forbid", cron.Path("spec", "concurrencyPolicy").Scalar());
         var container = Assert.Single(cron.Path("spec", "jobTemplate", "spec", "template", "spec", "containers").Items());
         Assert.Contains("segloop/cli", container.Path("image").Scalar(), StringComparison.Ordinal);
-        Assert.Contains("segloop dataset build --date", string.Join(' ', container.Path("args").Items().Select(a => a.Scalar())), StringComparison.Ordinal);
+        var args = string.Join(' ', container.Path("args").Items().Select(a => a.Scalar()));
+        Assert.Contains("segloop dataset build --date", args, StringComparison.Ordinal);
+        // The same job trains, gates and promotes the refiner on the dataset it just built.
+        Assert.Matches(@"segloop dataset build .*&&.*segloop train refiner", args);
     }
 }

@@ -11,7 +11,7 @@ public sealed class QueueNameTests
         { "ingest", KebabCaseEndpointNameFormatter.Instance.Consumer<SegLoop.Ingest.AnnotationTaskCompletedConsumer>() },
         { "taxonomy", KebabCaseEndpointNameFormatter.Instance.Consumer<SegLoop.Taxonomy.AnnotationIngestedConsumer>() },
         { "cropbuilder", KebabCaseEndpointNameFormatter.Instance.Consumer<SegLoop.CropBuilder.AnnotationNormalizedConsumer>() },
-        { "inference", KebabCaseEndpointNameFormatter.Instance.Consumer<SegLoop.Inference.Consumers.PreAnnotationRequestedConsumer>() },
+        { "inference", KebabCaseEndpointNameFormatter.Instance.Consumer<SegLoop.Inference.PreAnnotationRequestedConsumer>() },
     };
 
     [Theory]

@@ -23,8 +23,8 @@ public sealed class BusRabbitMqTests
         builder.AddSegLoopBus(bus =>
         {
             bus.AddConsumer<PingConsumer>();
-            bus.AddConsumer<AlwaysThrowsConsumer>();
-            bus.AddConsumer<MissingBlobConsumer>();
+            bus.AddConsumer<AlwaysThrowsConsumer, RetryingDefinition<AlwaysThrowsConsumer>>();
+            bus.AddConsumer<MissingBlobConsumer, RetryingDefinition<MissingBlobConsumer>>();
         });
         return builder.Build();
     }
@@ -79,7 +79,9 @@ public sealed class BusRabbitMqTests
     public async Task Publish_ConsumerMissesBlob_NotRetriedErrorQueueNamesBlobNotFound()
     {
         await using var vhost = await RabbitMqVirtualHost.CreateAsync();
-        using var host = BuildHost(vhost, ("Bus:Retry:Intervals:0", "10"), ("Bus:Retry:Intervals:1", "10"));
+        // Storage's failures registered as every service that reads blobs registers them (Hosting does not know Storage).
+        using var host = BuildHost(vhost, services => services.AddPermanentFailures(SegLoop.Storage.StorageFailures.Permanent),
+            ("Bus:Retry:Intervals:0", "10"), ("Bus:Retry:Intervals:1", "10"));
         await StartAndWaitForBusAsync(host);
 
         await host.Services.GetRequiredService<IPublishEndpoint>().Publish(new NeedsBlob("incoming/gone.json"));

@@ -49,3 +49,12 @@ public sealed class MissingBlobConsumer(Observations observations) : IConsumer<N
         throw new SegLoop.Storage.BlobNotFoundException(context.Message.Key, new InvalidOperationException("404 from the storage client"));
     }
 }
+
+/// <summary>A consumer definition as every service writes one: SegLoop's retry.</summary>
+public sealed class RetryingDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseSegLoopRetry(context);
+}

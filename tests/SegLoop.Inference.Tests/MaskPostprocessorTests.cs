@@ -72,6 +72,18 @@ public sealed class MaskPostprocessorTests
     }
 
     [Fact]
+    public void NegativeClickInAHole_TheHoleStaysOpen()
+    {
+        // Fill-holes used to undo the annotator's click: the hole is background because they said so.
+        var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(6.5, 6.5, Positive: false)]);
+
+        Assert.Equal(96, mask.Area); // A without its 2 x 2 hole
+        Assert.False(mask[6, 6]);
+        Assert.False(mask[7, 7]);
+        Assert.True(mask[3, 3]);
+    }
+
+    [Fact]
     public void PositiveClickOnAnotherBlob_KeepsItBesideTheCentreBlob()
     {
         var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(36.5, 2.5, Positive: true)]);
@@ -94,7 +106,7 @@ public sealed class MaskPostprocessorTests
 
         var result = MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height);
 
-        Assert.Equal(196, result.Mask.Area);
+        Assert.Equal(196, result.ToImageMask().Area);
         Assert.Equal(0.8, result.Score, precision: 6);
     }
 
@@ -106,7 +118,7 @@ public sealed class MaskPostprocessorTests
         Fill(values, HoleInA, 0.1f);
         var window = new Rect(0, 0, Width, Height);
         var prompt = new PreparedPrompt(0, box, window, clicks, []);
-        return MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height).Mask;
+        return MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height).ToImageMask();
     }
 
     private static void Fill(float[] values, Rect r, float value)

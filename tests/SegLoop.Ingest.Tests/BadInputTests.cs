@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using SegLoop.Contracts;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 using SegLoop.Ingest.Webhook;
 using SegLoop.Storage;
 using Xunit.Abstractions;
@@ -60,7 +60,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
     internal static IEnumerable<Case> Cases()
     {
         byte[] Json(object o) => JsonSerializer.SerializeToUtf8Bytes(o, PayloadJson.Options);
-        var jpeg = TestImages.RealJpeg();
+        var jpeg = TestImages.FirstCocoJpeg();
         yield return new("missing task id", "bus (IngestProcessor)", RejectionCodes.MissingField, Processor(Good() with { TaskId = null }));
         yield return new("missing customer", "webhook", RejectionCodes.MissingField, Webhook(Json(Good() with { Customer = " " })));
         yield return new("control character in project", "webhook", RejectionCodes.InvalidField, Webhook(Json(Good() with { Project = "roads\u0007" })));
@@ -125,8 +125,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
             File.WriteAllBytes(Path.Combine(f.Temp, "images", "f.png"), TestImages.Png(W, H));
             File.WriteAllBytes(Path.Combine(f.Temp, "labels", "f.png"), TestImages.Png(W, H));
             File.WriteAllText(Path.Combine(f.Temp, "classes.txt"), "0 Sky\n1 Car\n");
-            return LabelMapImporter.Load(Path.Combine(f.Temp, "images"), Path.Combine(f.Temp, "labels"), Path.Combine(f.Temp, "classes.txt"), null, ["void"],
-                new ImportTarget("acme", "roads", "street")).Single();
+            return new LabelMapImporter(Path.Combine(f.Temp, "images"), Path.Combine(f.Temp, "labels"), Path.Combine(f.Temp, "classes.txt"), null, ["void"]).Read(new ImportTarget("acme", "roads", "street")).Single();
         }));
         yield return new("bus task in an unsupported source format", "bus", RejectionCodes.UnsupportedSourceFormat, async f =>
         {
@@ -142,7 +141,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
     {
         var dataset = Vision.Coco.CocoDataset.Parse(json);
         File.WriteAllBytes(Path.Combine(f.Temp, "img.png"), TestImages.Png(W, H));
-        return CocoImporter.ToRequest(dataset, dataset.Images[0], "acme", "roads", "street", new FolderImageSource(f.Temp), EntryPoints.CliCoco);
+        return CocoTask.ToRequest(dataset, dataset.Images[0], "acme", "roads", "street", new FolderImageSource(f.Temp), EntryPoints.CliCoco);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SegLoop.Contracts;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 using SegLoop.Ingest.Webhook;
 using SegLoop.Storage;
 using SegLoop.Storage.Local;
@@ -222,7 +222,7 @@ public sealed class BoundsTests
             var annotations = Path.Combine(images.FullName, "annotations.json");
             await File.WriteAllTextAsync(annotations, json);
 
-            var requests = await CocoImporter.LoadAsync(annotations, new FolderImageSource(images.FullName), new Import.ImportTarget("acme", "coco", "street"), CancellationToken.None);
+            var requests = await new CocoImporter(annotations, new FolderImageSource(images.FullName)).Open(new ImportTarget("acme", "coco", "street"), CancellationToken.None).ToListAsync();
             var summary = await new IngestBatch(host.Processor, host.Harness.Bus).RunAsync(requests, null, CancellationToken.None);
 
             Assert.Equal(4, summary.Accepted);
@@ -267,8 +267,8 @@ public sealed class BoundsTests
                 File.WriteAllBytes(Path.Combine(dir.FullName, "images", stem + ".png"), TestImages.Png(w, h));
             }
 
-            var requests = LabelMapImporter.Load(Path.Combine(dir.FullName, "images"), Path.Combine(dir.FullName, "labels"),
-                Path.Combine(dir.FullName, "classes.txt"), null, ["void"], new Import.ImportTarget("acme", "maps", "street"));
+            var requests = new LabelMapImporter(Path.Combine(dir.FullName, "images"), Path.Combine(dir.FullName, "labels"),
+                Path.Combine(dir.FullName, "classes.txt"), null, ["void"]).Read(new ImportTarget("acme", "maps", "street"));
 
             foreach (var (request, labels) in requests.Zip(new[] { isolated, random }))
             {

@@ -1,5 +1,5 @@
 using System.Text;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 using SegLoop.Testing;
 using SegLoop.Vision.Coco;
 

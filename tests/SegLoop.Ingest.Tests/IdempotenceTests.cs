@@ -9,7 +9,7 @@ public sealed class IdempotenceTests
     public async Task ProcessAsync_SameTaskTwice_SameKeysAndBytes()
     {
         await using var host = await IngestTestHost.StartAsync();
-        await host.Store.PutBytesAsync("uploads/acme/i.jpg", TestImages.RealJpeg());
+        await host.Store.PutBytesAsync("uploads/acme/i.jpg", TestImages.FirstCocoJpeg());
         var payload = new TaskPayload
         {
             TaskId = "same", Customer = "acme", Project = "roads", Domain = "street", Image = "uploads/acme/i.jpg",
@@ -19,7 +19,7 @@ public sealed class IdempotenceTests
                 new PayloadInstance { Id = "b", ClassName = "person", MaskKey = "masks/acme/b.png" },
             ],
         };
-        using (var decoded = Vision.ImageCodec.Decode(TestImages.RealJpeg()))
+        using (var decoded = Vision.ImageCodec.Decode(TestImages.FirstCocoJpeg()))
             await host.Store.PutBytesAsync("masks/acme/b.png", TestImages.MaskPng(decoded.Width, decoded.Height, 50, 60, 150, 200));
         var first = await host.Processor.ProcessAsync(new IngestRequest(payload, EntryPoints.Bus, SourceFormats.Webhook), CancellationToken.None);
         Assert.True(first.Accepted, string.Join("; ", first.Rejected?.Reasons.Select(r => r.Detail) ?? []));

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using SegLoop.Contracts;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 
 namespace SegLoop.Ingest.Tests;
 
@@ -40,8 +40,7 @@ public sealed class LabelMapBitDepthTests : IDisposable
         File.WriteAllBytes(Path.Combine(dir, "images", "f.png"), TestImages.Png(W, H));
         File.WriteAllBytes(Path.Combine(dir, "labels", "f.png"), png);
         File.WriteAllText(Path.Combine(dir, "classes.txt"), "0 void\n5 five\n200 two hundred\n255 two five five\n");
-        return LabelMapImporter.Load(Path.Combine(dir, "images"), Path.Combine(dir, "labels"), Path.Combine(dir, "classes.txt"), null, ["void"],
-            new ImportTarget("acme", "roads", "street")).Single();
+        return new LabelMapImporter(Path.Combine(dir, "images"), Path.Combine(dir, "labels"), Path.Combine(dir, "classes.txt"), null, ["void"]).Read(new ImportTarget("acme", "roads", "street")).Single();
     }
 
     /// <summary>A grayscale PNG written byte by byte (no codec that could scale it): two columns per id, at 8 or 16 bits.</summary>

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 using SegLoop.Annotations;
 using SegLoop.Contracts;
 using SegLoop.Hosting;
-using SegLoop.Ingest.Import;
+using SegLoop.Importers;
 using SegLoop.Storage;
 using SegLoop.Taxonomy;
 using SegLoop.Testing;
@@ -83,8 +83,7 @@ public sealed class RabbitMqS3IntegrationTests(ITestOutputHelper output)
             var batch = new IngestBatch(host.Services.GetRequiredService<IngestProcessor>(), bus);
 
             // COCO: 80 images, 739 annotations.
-            var coco = await CocoImporter.LoadAsync(SharedData.CocoMiniAnnotations, new FolderImageSource(SharedData.CocoMiniImages),
-                new ImportTarget(customer, "coco", "everyday"), CancellationToken.None);
+            var coco = await new CocoImporter(SharedData.CocoMiniAnnotations, new FolderImageSource(SharedData.CocoMiniImages)).Open(new ImportTarget(customer, "coco", "everyday"), CancellationToken.None).ToListAsync();
             var cocoSummary = await batch.RunAsync(coco, null, CancellationToken.None);
             var cocoSource = CocoDataset.Parse(await File.ReadAllTextAsync(SharedData.CocoMiniAnnotations));
             AssertAllAccepted(cocoSummary, cocoSource.Images.Count);
@@ -93,7 +92,7 @@ public sealed class RabbitMqS3IntegrationTests(ITestOutputHelper output)
             Assert.Equal(cocoSource.Annotations.Count, cocoSummary.AcceptedInstances);
 
             // VOC: 3 images, 12 objects (the same objects as its COCO json).
-            var voc = VocImporter.Load(SharedData.VocLabelme, new ImportTarget(customer, "voc", "everyday"));
+            var voc = new VocImporter(SharedData.VocLabelme).Read(new ImportTarget(customer, "voc", "everyday"));
             var vocSummary = await batch.RunAsync(voc, null, CancellationToken.None);
             AssertAllAccepted(vocSummary, 3);
             var vocCoco = CocoDataset.Parse(await File.ReadAllTextAsync(SharedData.Path("voc-labelme", "coco", "annotations.json")));
@@ -110,8 +109,8 @@ public sealed class RabbitMqS3IntegrationTests(ITestOutputHelper output)
             }
 
             // CamVid: 30 frames; instances = 8-connected regions per class, void excluded, counted here by flood fill.
-            var camvid = LabelMapImporter.Load(SharedData.Path("camvid-dev", "images"), SharedData.Path("camvid-dev", "labels"),
-                SharedData.Path("camvid-dev", "classes.txt"), null, ["void"], new ImportTarget(customer, "camvid", "street"));
+            var camvid = new LabelMapImporter(SharedData.Path("camvid-dev", "images"), SharedData.Path("camvid-dev", "labels"),
+                SharedData.Path("camvid-dev", "classes.txt"), null, ["void"]).Read(new ImportTarget(customer, "camvid", "street"));
             var camvidSummary = await batch.RunAsync(camvid, null, CancellationToken.None);
             AssertAllAccepted(camvidSummary, 30);
             var expectedRegions = CountRegionsByFloodFill(SharedData.Path("camvid-dev", "labels"), voidId: 11);
@@ -120,7 +119,7 @@ public sealed class RabbitMqS3IntegrationTests(ITestOutputHelper output)
             // Every stored document holds what its source says, per image.
             foreach (var image in cocoSource.Images)
             {
-                var document = await store.GetJsonAsync<AnnotationDocument>(AnnotationKeys.Ingested(customer, "coco", CocoImporter.TaskIdOf(image)));
+                var document = await store.GetJsonAsync<AnnotationDocument>(AnnotationKeys.Ingested(customer, "coco", CocoTask.TaskIdOf(image)));
                 Assert.Equal(cocoSource.Annotations.Count(a => a.ImageId == image.Id), document.Instances.Count);
                 Assert.Equal((image.Width, image.Height), (document.Width, document.Height));
             }

@@ -315,7 +315,7 @@ public sealed class OnnxModelTests
             model.Run(new float[3 * 8 * 8], new TensorShape(1, 3, 8, 8), cts.Token));
 
         // The run really went to ORT and was refused there (RunOptions.Terminate): the inner exception is ORT's.
-        var inner = Assert.IsType<OnnxRuntimeException>(ex.InnerException);
+        var inner = Assert.IsType<OnnxRuntimeException>(ex!.InnerException);
         Assert.Contains("terminate", inner.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(cts.Token, ex.CancellationToken);
     }
@@ -346,16 +346,16 @@ public sealed class OnnxModelTests
             cts.Cancel();
         });
 
-        var cancelled = Stopwatch.StartNew();
         canceller.Start();
         var ex = Record.Exception(() => { using var _ = model.Run(input, shape, cts.Token); });
-        cancelled.Stop();
         canceller.Join();
 
         Assert.True(ex is OperationCanceledException,
             $"expected OperationCanceledException, got {ex?.GetType().Name ?? "outputs"}; a warm run took {full.Elapsed.TotalMilliseconds:F1} ms");
-        Assert.True(cancelled.Elapsed < full.Elapsed * 0.8,
-            $"the cancelled run took {cancelled.Elapsed.TotalMilliseconds:F1} ms, a full one {full.Elapsed.TotalMilliseconds:F1} ms: ONNX Runtime did not stop early");
+        // Stopped early, by ONNX Runtime between operators: its terminate error inside. A run that finished before the
+        // cancellation was seen throws without one (OnnxModel's own check after the run).
+        var inner = Assert.IsType<OnnxRuntimeException>(ex!.InnerException);
+        Assert.Contains("terminate", inner.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(cts.Token, ((OperationCanceledException)ex!).CancellationToken);
         using var again = model.Run(input, shape);
         Assert.Equal(shape, again.GetShape(0));

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SegLoop.Taxonomy.Cli;
 using SegLoop.Testing;
 
 namespace SegLoop.Taxonomy.Tests;

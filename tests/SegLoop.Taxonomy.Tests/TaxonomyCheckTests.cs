@@ -1,5 +1,3 @@
-using SegLoop.Taxonomy.Cli;
-using Spectre.Console;
 
 namespace SegLoop.Taxonomy.Tests;
 
@@ -79,29 +77,6 @@ public sealed class TaxonomyCheckTests
 
         Assert.Equal(1, report.ExitCode);
         Assert.Contains(path, Assert.Single(report.Problems).Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Run_PlantedProblems_RendersTableAndReturnsNonZero()
-    {
-        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".yaml");
-        File.WriteAllText(path, Planted);
-        try
-        {
-            var output = new StringWriter();
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), ColorSystem = ColorSystemSupport.NoColors });
-            console.Profile.Width = 250;
-
-            var exitCode = TaxonomyCheck.Run(path, console);
-
-            Assert.Equal(1, exitCode);
-            Assert.Contains("unknown-override-target", output.ToString(), StringComparison.Ordinal);
-            Assert.Contains("would not load", output.ToString(), StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 
     [Fact]

@@ -1,7 +1,5 @@
 using SegLoop.Contracts;
 using SegLoop.Storage;
-using SegLoop.Taxonomy.Cli;
-using Spectre.Console;
 
 namespace SegLoop.Taxonomy.Tests;
 
@@ -51,23 +49,5 @@ public sealed class TaxonomyUnmappedTests
         var report = await TaxonomyUnmapped.AggregateAsync(store, "globex");
 
         Assert.Equal("globex", Assert.Single(report.Rows).Customer);
-    }
-
-    [Fact]
-    public async Task RunAsync_UnreadableObservation_IsNamedAndTheRestIsShown()
-    {
-        var store = await StoreWithObservationsAsync();
-        await store.PutBytesAsync("taxonomy/unmapped/acme/streets/broken.json", "{not json"u8.ToArray());
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 250;
-
-        var exitCode = await TaxonomyUnmapped.RunAsync(store, console);
-
-        Assert.Equal(0, exitCode);
-        var text = output.ToString();
-        Assert.Contains("Zeppelin, zeppelins", text, StringComparison.Ordinal);
-        Assert.Contains("airplane, kite", text, StringComparison.Ordinal);
-        Assert.Contains("taxonomy/unmapped/acme/streets/broken.json", text, StringComparison.Ordinal);
     }
 }

@@ -36,11 +36,14 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
         return new RabbitMqVirtualHost(http, name);
     }
 
-    /// <summary>Configuration that points the SegLoop bus at this virtual host.</summary>
-    public IEnumerable<KeyValuePair<string, string?>> BusSettings()
+    /// <summary>
+    /// Configuration that points the SegLoop bus at this virtual host; with <paramref name="quorumQueues"/> false, its
+    /// queues are declared classic (<c>Bus:RabbitMq:QuorumQueues</c>).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string?>> BusSettings(bool quorumQueues = true)
     {
         var amqp = Rig.RabbitMqUri;
-        return new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Bus:Transport"] = "RabbitMq",
             ["Bus:RabbitMq:Host"] = amqp.Host,
@@ -49,6 +52,9 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
             ["Bus:RabbitMq:Username"] = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]),
             ["Bus:RabbitMq:Password"] = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[1]),
         };
+        if (!quorumQueues)
+            settings["Bus:RabbitMq:QuorumQueues"] = "false";
+        return settings;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SegLoop.Contracts;
+using SegLoop.Hosting;
 
 namespace SegLoop.CropBuilder;
 
@@ -15,8 +16,8 @@ public sealed class AnnotationNormalizedConsumer(ImageCropper cropper) : IConsum
 }
 
 /// <summary>
-/// Few images at once (each holds its decoded pixels). Retries are the bus's one policy; the input that cannot get
-/// better (a malformed mask or image) is registered as a permanent failure in <see cref="CropBuilderServiceCollectionExtensions"/>.
+/// Few images at once (each holds its decoded pixels), and SegLoop's retry (<c>Bus:Retry</c>); the input that cannot get
+/// better (a malformed mask or image, a missing blob) is registered as a permanent failure in <see cref="CropBuilderServiceCollectionExtensions"/>.
 /// </summary>
 public sealed class AnnotationNormalizedConsumerDefinition(IOptions<CropBuilderOptions> options) : ConsumerDefinition<AnnotationNormalizedConsumer>
 {
@@ -24,5 +25,6 @@ public sealed class AnnotationNormalizedConsumerDefinition(IOptions<CropBuilderO
         IConsumerConfigurator<AnnotationNormalizedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.ConcurrentMessageLimit = options.Value.ConcurrentMessageLimit;
+        endpointConfigurator.UseSegLoopRetry(context);
     }
 }

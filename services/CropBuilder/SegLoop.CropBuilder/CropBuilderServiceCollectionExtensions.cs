@@ -23,8 +23,9 @@ public static class CropBuilderServiceCollectionExtensions
         services.TryAddSingleton<ImageCropper>();
         services.TryAddSingleton<DatasetBuilder>();
         services.AddHostedService<NightlyDatasetService>();
-        // A mask or image that cannot be read will not read better on a retry.
+        // A mask or image that cannot be read, or a blob that is not there, will not get better on a retry.
         services.AddPermanentFailures(typeof(SegLoop.Vision.Coco.CocoMaskException), typeof(SegLoop.Vision.ImageDecodeException));
+        services.AddPermanentFailures(SegLoop.Storage.StorageFailures.Permanent);
         return services;
     }
 

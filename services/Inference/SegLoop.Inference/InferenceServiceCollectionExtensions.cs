@@ -4,9 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SegLoop.Hosting;
 using SegLoop.Inference.Batching;
-using SegLoop.Inference.Consumers;
 using SegLoop.Inference.Models;
 using SegLoop.ModelRuntime;
+using SegLoop.Storage;
 
 namespace SegLoop.Inference;
 
@@ -29,7 +29,10 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<Batcher>();
         services.TryAddSingleton<PreAnnotationService>();
+        services.TryAddSingleton<ServedSegmenters>();
         services.AddHostedService<DefaultModelWarmup>();
+        // A model or image that is not in storage will not appear on a retry.
+        services.AddPermanentFailures(StorageFailures.Permanent);
         return services;
     }
 

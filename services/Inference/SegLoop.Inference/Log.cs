@@ -4,8 +4,8 @@ namespace SegLoop.Inference;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Model {Model} version {Version} loaded (sha256 {Sha256}, {Preprocessing} preprocessing)")]
-    public static partial void ModelLoaded(ILogger logger, string model, string version, string sha256, string preprocessing);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Model {Model} version {Version} loaded (sha256 {Sha256}, {Kind})")]
+    public static partial void ModelLoaded(ILogger logger, string model, string version, string sha256, string kind);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Model {Model} swapped from version {OldVersion} to {NewVersion}; the old one is released after its last batch")]
     public static partial void ModelSwapped(ILogger logger, string model, string oldVersion, string newVersion);

@@ -27,9 +27,9 @@ public static class FailureCodes
 }
 
 /// <summary>
-/// Answers one <see cref="PreAnnotationRequested"/>: loads the image, crops every prompt, runs the crops through the
-/// shared <see cref="Batcher"/>, postprocesses, writes COCO results to prelabels/{requestId}.json and returns the
-/// masks. Bad input (missing image, unknown model, bad prompt, a crop the model fails on) comes back as a failure
+/// Answers one <see cref="PreAnnotationRequested"/>: loads the image, segments every prompt through the one
+/// <see cref="SegmentationPipeline"/> with the shared <see cref="Batcher"/> as its scheduler, writes COCO results to
+/// prelabels/{requestId}.json and returns the masks. Bad input (missing image, unknown model, bad prompt, a crop the model fails on) comes back as a failure
 /// outcome, never an exception; storage and bus faults propagate so the bus retries them.
 /// </summary>
 public sealed partial class PreAnnotationService
@@ -119,36 +119,20 @@ public sealed partial class PreAnnotationService
 
         var backend = lease.Backend;
         IReadOnlyList<PlacedMask> segmentations;
-        var width = image.Width;
-        var height = image.Height;
         using (image)
         {
-            IReadOnlyList<PreparedPrompt> prepared;
             try
             {
-                prepared = PromptGeometry.PrepareAll(request.Prompts, width, height, options.Padding);
+                segmentations = await SegmentationPipeline.SegmentAsync(backend, batcher, image, request.Prompts, request.Threshold, options.Padding,
+                    cancellationToken).ConfigureAwait(false);
             }
             catch (BadPromptException e)
             {
                 return Fail(FailureCodes.BadPrompt, e.Message);
             }
-
-            var inputs = new List<CropInput>(prepared.Count);
-            try
-            {
-                foreach (var prompt in prepared)
-                    inputs.Add(backend.Prepare(image, prompt));
-                var probabilities = await Task.WhenAll(inputs.Select(i => batcher.SubmitAsync(backend, i, cancellationToken))).ConfigureAwait(false);
-                segmentations = prepared.Select((p, i) => MaskPostprocessor.FinishPlaced(p, probabilities[i], request.Threshold, width, height)).ToList();
-            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 return Fail(FailureCodes.ModelError, $"model {backend.Model} {backend.Version} failed: {e.Message}");
-            }
-            finally
-            {
-                foreach (var input in inputs)
-                    input.Dispose();
             }
         }
 

@@ -1,5 +1,6 @@
 using MassTransit;
 using SegLoop.Contracts;
+using SegLoop.Hosting;
 
 namespace SegLoop.Ingest;
 
@@ -15,4 +16,15 @@ public sealed class AnnotationTaskCompletedConsumer(StoredTaskReader reader, Ing
         else
             await context.Publish(outcome.Rejected!, context.CancellationToken).ConfigureAwait(false);
     }
+}
+
+/// <summary>
+/// SegLoop's retry (<c>Bus:Retry</c>); a stored task that does not parse or is not there is a permanent failure,
+/// registered in <see cref="IngestServiceCollectionExtensions"/>.
+/// </summary>
+public sealed class AnnotationTaskCompletedConsumerDefinition : ConsumerDefinition<AnnotationTaskCompletedConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<AnnotationTaskCompletedConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseSegLoopRetry(context);
 }

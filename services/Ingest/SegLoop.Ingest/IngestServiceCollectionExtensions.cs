@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SegLoop.Hosting;
 using SegLoop.Ingest.Webhook;
+using SegLoop.Storage;
 
 namespace SegLoop.Ingest;
 
@@ -28,15 +29,16 @@ public static class IngestServiceCollectionExtensions
         services.TryAddSingleton<StoredTaskReader>();
         services.TryAddScoped<WebhookHandler>();
         services.AddHealthChecks().AddCheck<WebhookSecretHealthCheck>(WebhookSecretHealthCheck.Name, tags: [HostingExtensions.ReadyTag]);
-        // A stored task that does not parse will not parse better on a retry.
+        // A stored task that does not parse, or a blob that is not there, will not get better on a retry.
         services.AddPermanentFailures(typeof(FormatException));
+        services.AddPermanentFailures(StorageFailures.Permanent);
         return services;
     }
 
     public static void AddIngestConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<AnnotationTaskCompletedConsumer>();
+        bus.AddConsumer<AnnotationTaskCompletedConsumer, AnnotationTaskCompletedConsumerDefinition>();
     }
 
     /// <summary>

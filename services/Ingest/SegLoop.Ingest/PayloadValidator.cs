@@ -247,6 +247,7 @@ public static class PayloadValidator
 
     private static bool HasControl(string value) => value.Any(char.IsControl);
 
-    internal static string Printable(string value) =>
+    /// <summary>A value for a rejection's sentence: control characters written as \uXXXX, so a reason never breaks a log line.</summary>
+    public static string Printable(string value) =>
         string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString()));
 }

@@ -40,7 +40,8 @@ public static class RejectionCodes
     public const string UnknownCategory = "unknown-category";
     public const string UnsupportedSourceFormat = "unsupported-source-format";
 
-    internal static Rejection Of(string code, string detail, string? item = null) => new() { Code = code, Detail = detail, Item = item };
+    /// <summary>A rejection reason: a code of this class, a sentence naming the problem, and the item it is about.</summary>
+    public static Rejection Of(string code, string detail, string? item = null) => new() { Code = code, Detail = detail, Item = item };
 }
 
 /// <summary>Where an input came in (<see cref="AnnotationRejected.EntryPoint"/>).</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using SegLoop.Contracts;
-using SegLoop.Ingest.Import;
 using SegLoop.Storage;
 using SegLoop.Vision.Coco;
 
@@ -28,7 +27,7 @@ public sealed class StoredTaskReader(IBlobStore store)
                         ? dataset.Images[0]
                         : dataset.Images.FirstOrDefault(i => message.ImageKey.EndsWith("/" + i.FileName, StringComparison.Ordinal))
                           ?? throw new InvalidDataException($"COCO file '{message.AnnotationKey}' holds {dataset.Images.Count} images and none named like '{message.ImageKey}'.");
-                    var item = CocoImporter.ToRequest(dataset, image, message.Customer, message.Project, message.Domain, imageSource: null, EntryPoints.Bus);
+                    var item = CocoTask.ToRequest(dataset, image, message.Customer, message.Project, message.Domain, imageSource: null, EntryPoints.Bus);
                     return item with { Payload = item.Payload with { TaskId = message.TaskId, Image = message.ImageKey, FullScene = message.FullScene } };
                 }
             default:

@@ -1,5 +1,6 @@
 using MassTransit;
 using SegLoop.Contracts;
+using SegLoop.Hosting;
 
 namespace SegLoop.Taxonomy;
 
@@ -13,4 +14,15 @@ public sealed class AnnotationIngestedConsumer(TaxonomyNormalizer normalizer) : 
             await context.Publish(result.Unmapped, context.CancellationToken).ConfigureAwait(false);
         await context.Publish(result.Normalized, context.CancellationToken).ConfigureAwait(false);
     }
+}
+
+/// <summary>
+/// SegLoop's retry (<c>Bus:Retry</c>); an ingested annotation that is not in storage is a permanent failure,
+/// registered in <see cref="TaxonomyServiceCollectionExtensions"/>.
+/// </summary>
+public sealed class AnnotationIngestedConsumerDefinition : ConsumerDefinition<AnnotationIngestedConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<AnnotationIngestedConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseSegLoopRetry(context);
 }

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using SegLoop.Hosting;
+using SegLoop.Storage;
 
 namespace SegLoop.Taxonomy;
 
@@ -24,13 +26,15 @@ public static class TaxonomyServiceCollectionExtensions
         services.TryAddSingleton<TaxonomyProvider>();
         services.TryAddSingleton<TaxonomyNormalizer>();
         services.AddHostedService<TaxonomyStartup>();
+        // An ingested annotation that is not in storage will not appear on a retry.
+        services.AddPermanentFailures(StorageFailures.Permanent);
         return services;
     }
 
     public static void AddTaxonomyConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<AnnotationIngestedConsumer>();
+        bus.AddConsumer<AnnotationIngestedConsumer, AnnotationIngestedConsumerDefinition>();
     }
 
     /// <summary>Loads the taxonomy when the host starts rather than on the first message.</summary>

@@ -12,10 +12,9 @@ namespace SegLoop.Hosting;
 public static class BusExtensions
 {
     /// <summary>
-    /// Registers MassTransit on the transport named by <c>Bus:Transport</c>. Endpoints are kebab-case and
-    /// durable; each retries a failing message at <c>Bus:Retry:Intervals</c> (not a missing blob, a bad key, invalid
-    /// data or malformed JSON: those cannot get better), then MassTransit moves it to
-    /// <c>&lt;queue&gt;_error</c> with the exception in its headers. Nothing is caught and acknowledged.
+    /// Registers MassTransit on the transport named by <c>Bus:Transport</c>. Endpoints are kebab-case and durable
+    /// (quorum queues on RabbitMQ unless <c>Bus:RabbitMq:QuorumQueues</c> is off). Retry is each consumer's: its
+    /// definition calls <see cref="ConsumerRetryExtensions.UseSegLoopRetry"/>. Nothing is caught and acknowledged.
     /// The bus health check is tagged <c>ready</c> (served at <c>/healthz/ready</c>).
     /// </summary>
     public static TBuilder AddSegLoopBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator> configure)
@@ -39,20 +38,7 @@ public static class BusExtensions
 
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
-                var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
-                var intervals = options.Retry.EffectiveIntervals;
-                if (intervals.Count > 0)
-                {
-                    // The one retry policy of every endpoint. Input that cannot get better goes to the error queue at
-                    // once: retrying it only delays the fault and repeats the work.
-                    var permanent = context.GetRequiredService<IOptions<PermanentFailureOptions>>().Value.ExceptionTypes.ToArray();
-                    endpoint.UseMessageRetry(r =>
-                    {
-                        r.Intervals(intervals.ToArray());
-                        r.Ignore(permanent);
-                    });
-                }
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit && options.RabbitMq.QuorumQueues)
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit && context.GetRequiredService<IOptions<BusOptions>>().Value.RabbitMq.QuorumQueues)
                     rabbit.SetQuorumQueue();
             });
 

@@ -43,6 +43,16 @@ public sealed class S3StorageOptions : IValidatableObject
     /// <summary>Create the bucket on first use when it does not exist (development and tests).</summary>
     public bool CreateBucketIfMissing { get; set; }
 
+    /// <summary>The same endpoint, credentials and retry settings for another bucket, which is never created.</summary>
+    public S3StorageOptions ForBucket(string bucket)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(bucket);
+        var copy = (S3StorageOptions)MemberwiseClone();
+        copy.Bucket = bucket;
+        copy.CreateBucketIfMissing = false;
+        return copy;
+    }
+
     /// <summary>Retries after the first attempt on transient errors (5xx, throttling, timeouts, network errors).</summary>
     [Range(0, 20, ErrorMessage = "Storage:S3:MaxRetryAttempts must be between 0 and 20.")]
     public int MaxRetryAttempts { get; set; } = 4;

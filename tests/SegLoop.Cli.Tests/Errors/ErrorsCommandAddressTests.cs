@@ -37,7 +37,7 @@ public sealed class ErrorsCommandAddressTests
         var rc = await SegLoopCommand.Create().Parse(["errors", "list", "--rabbitmq", "amqp://user:s3cret@127.0.0.1:9/"]).InvokeAsync();
 
         Assert.Equal(2, rc);
-        Assert.StartsWith("errors list: Cannot reach RabbitMQ at amqp://127.0.0.1:9/", console.Error, StringComparison.Ordinal);
+        Assert.StartsWith("segloop errors list: Cannot reach RabbitMQ at amqp://127.0.0.1:9/", console.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", console.Error + console.Output, StringComparison.Ordinal);
     }
 

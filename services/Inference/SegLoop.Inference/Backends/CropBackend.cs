@@ -26,7 +26,17 @@ internal sealed class CropInput : IDisposable
     /// <summary>GrabCut: per-pixel seeds over the crop.</summary>
     public GrabCutLabel[]? Seeds { get; init; }
 
-    public void Dispose() => Crop.Dispose();
+    /// <summary>
+    /// A backend that wraps another (the refiner over its base model): the wrapped backend's input for the same prompt
+    /// (owned; disposed with this object). Its <see cref="GroupKey"/> is the wrapper's, so the base model still batches.
+    /// </summary>
+    public CropInput? Inner { get; init; }
+
+    public void Dispose()
+    {
+        Crop.Dispose();
+        Inner?.Dispose();
+    }
 }
 
 /// <summary>Per-pixel foreground probabilities over a prompt's crop window (Window.Width x Window.Height, row-major).</summary>
@@ -41,7 +51,13 @@ internal sealed class StagedBatch(IReadOnlyList<CropInput> crops, TensorBufferPo
 {
     private float[]? rented = rentedTensor;
 
+    /// <summary>A wrapping backend's batch: the wrapped backend's staged batch of the <see cref="CropInput.Inner"/> inputs (owned).</summary>
+    public StagedBatch(IReadOnlyList<CropInput> crops, StagedBatch inner)
+        : this(crops) => Inner = inner;
+
     public IReadOnlyList<CropInput> Crops => crops;
+
+    public StagedBatch? Inner { get; }
 
     public Memory<float> Tensor => rented is null ? Memory<float>.Empty : rented.AsMemory(0, tensorLength);
 
@@ -49,6 +65,7 @@ internal sealed class StagedBatch(IReadOnlyList<CropInput> crops, TensorBufferPo
     {
         if (Interlocked.Exchange(ref rented, null) is { } tensor)
             pool?.Return(tensor);
+        Inner?.Dispose();
     }
 }
 
@@ -58,6 +75,9 @@ internal abstract class CropBackend
     public abstract string Model { get; }
 
     public abstract string Version { get; }
+
+    /// <summary>The kind and how it is fed, for logs ("onnx, IsNet preprocessing", "refiner over isnet@v1").</summary>
+    public virtual string Describe => Model;
 
     /// <summary>True when clicks steer the backend itself (GrabCut seeds); components are filtered by clicks either way.</summary>
     public abstract bool UsesClickSeeds { get; }

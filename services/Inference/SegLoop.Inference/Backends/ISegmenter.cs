@@ -5,7 +5,8 @@ namespace SegLoop.Inference.Backends;
 
 /// <summary>
 /// A segmentation backend called directly, without a bus: the evaluator and benchmarks use it as is, the
-/// Inference service runs the same backends through its batcher. Create one with <see cref="Segmenters"/>.
+/// Inference service runs the same pipeline (<see cref="SegmentationPipeline"/>) through its batcher. Create one with
+/// <see cref="Segmenters"/>.
 /// Thread-safe; one instance may serve many callers at once.
 /// </summary>
 public interface ISegmenter
@@ -23,6 +24,13 @@ public interface ISegmenter
     /// Throws <see cref="BadPromptException"/> for a prompt with no usable box (empty, NaN, outside the image).
     /// </summary>
     Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The per-pixel foreground probabilities behind each prompt's mask (before threshold and postprocessing), over the
+    /// prompt's window in image coordinates: what uncertainty ranking and learned refiners read.
+    /// </summary>
+    Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(Image image, IReadOnlyList<Prompt> prompts,
         CancellationToken cancellationToken = default);
 }
 

@@ -7,18 +7,15 @@ namespace SegLoop.Inference.Backends;
 /// <summary>
 /// Crop probabilities to an image mask: threshold, keep the components holding positive clicks and the one that
 /// owns the box centre (the largest when the centre is background), drop those holding negative clicks, fill
-/// holes, paste into image coordinates. Score: mean probability inside the final mask.
+/// holes (except a hole a negative click lies in), paste into image coordinates. Score: mean probability inside the final mask.
 /// </summary>
 internal static class MaskPostprocessor
 {
-    public static PromptSegmentation Finish(PreparedPrompt prompt, CropProbabilities probabilities, double threshold, int imageWidth, int imageHeight)
-    {
-        var placed = FinishPlaced(prompt, probabilities, threshold, imageWidth, imageHeight);
-        return new PromptSegmentation(placed.ToImageMask(), placed.Score);
-    }
-
-    /// <summary>As <see cref="Finish"/>, but the mask stays crop-sized (the part of the window inside the image), placed in image coordinates.</summary>
-    public static PlacedMask FinishPlaced(PreparedPrompt prompt, CropProbabilities probabilities, double threshold, int imageWidth, int imageHeight)
+    /// <summary>
+    /// The prompt's mask, crop-sized (the part of the window inside the image) and placed in image coordinates; turn it
+    /// into an image-sized mask, an RLE or polygons with <see cref="PlacedMask"/>'s methods.
+    /// </summary>
+    public static PlacedMask Finish(PreparedPrompt prompt, CropProbabilities probabilities, double threshold, int imageWidth, int imageHeight)
     {
         var window = prompt.Window;
         var values = probabilities.Values;
@@ -36,7 +33,7 @@ internal static class MaskPostprocessor
         }
 
         var kept = SelectComponents(Mask.FromBytes(window.Width, window.Height, cropMask), prompt);
-        var filled = MaskOps.FillHoles(kept);
+        var filled = KeepNegativeHoles(kept, MaskOps.FillHoles(kept), prompt);
 
         var width = insideX1 - insideX0;
         var height = insideY1 - insideY0;
@@ -86,6 +83,39 @@ internal static class MaskPostprocessor
         }
         for (; i < source.Length; i++)
             target[i] = source[i] >= threshold ? (byte)1 : (byte)0;
+    }
+
+    /// <summary>Holes stay filled unless a negative click lies in one: the annotator said that hole is background.</summary>
+    private static Mask KeepNegativeHoles(Mask kept, Mask filled, PreparedPrompt prompt)
+    {
+        if (!prompt.Clicks.Any(c => !c.Positive))
+            return filled;
+        var keptData = kept.Data;
+        var filledData = filled.Data;
+        var holes = new byte[filledData.Length];
+        for (var i = 0; i < holes.Length; i++)
+            holes[i] = (byte)(filledData[i] & (keptData[i] ^ 1));
+        var holeLabels = MaskOps.ConnectedComponents(Mask.FromBytes(filled.Width, filled.Height, holes));
+        if (holeLabels.Components.Count == 0)
+            return filled;
+        var reopen = new bool[holeLabels.Components.Count + 1];
+        var labels = holeLabels.Labels.Span;
+        var window = prompt.Window;
+        foreach (var click in prompt.Clicks.Where(c => !c.Positive))
+        {
+            var x = (int)Math.Floor(click.X - window.X);
+            var y = (int)Math.Floor(click.Y - window.Y);
+            if ((uint)x < (uint)window.Width && (uint)y < (uint)window.Height)
+                reopen[labels[(y * window.Width) + x]] = true;
+        }
+        reopen[0] = false;
+        var result = filledData.ToArray();
+        for (var i = 0; i < result.Length; i++)
+        {
+            if (reopen[labels[i]])
+                result[i] = 0;
+        }
+        return Mask.FromBytes(filled.Width, filled.Height, result);
     }
 
     private static Mask SelectComponents(Mask mask, PreparedPrompt prompt)

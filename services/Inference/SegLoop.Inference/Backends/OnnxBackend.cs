@@ -54,6 +54,8 @@ internal sealed class OnnxBackend : CropBackend
 
     public override bool UsesClickSeeds => false;
 
+    public override string Describe => $"onnx, {preprocessing.Mode} preprocessing";
+
     public OnnxModel Session => model;
 
     /// <summary>Rembg and IsNet resize every crop to the model's square input; Fcn feeds the crop at full resolution.</summary>

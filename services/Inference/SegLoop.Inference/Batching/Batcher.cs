@@ -13,7 +13,7 @@ namespace SegLoop.Inference.Batching;
 /// result goes back through its own task; when a batch fails its crops are re-run one by one, so one bad crop fails
 /// only its request.
 /// </summary>
-public sealed class Batcher : IAsyncDisposable
+public sealed class Batcher : IAsyncDisposable, ICropScheduler
 {
     private readonly Channel<WorkItem> queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly BatchingOptions options;
@@ -32,6 +32,10 @@ public sealed class Batcher : IAsyncDisposable
         slots = new SemaphoreSlim(this.options.MaxConcurrentBatches, this.options.MaxConcurrentBatches);
         loop = Task.Run(LoopAsync);
     }
+
+    async Task<IReadOnlyList<CropProbabilities>> ICropScheduler.RunAsync(CropBackend backend, IReadOnlyList<CropInput> crops,
+        CancellationToken cancellationToken) =>
+        await Task.WhenAll(crops.Select(c => SubmitAsync(backend, c, cancellationToken))).ConfigureAwait(false);
 
     /// <summary>Queues one crop for <paramref name="backend"/>; completes with its probabilities or the backend's exception.</summary>
     internal Task<CropProbabilities> SubmitAsync(CropBackend backend, CropInput input, CancellationToken cancellationToken)

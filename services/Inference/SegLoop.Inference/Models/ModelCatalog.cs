@@ -9,7 +9,8 @@ namespace SegLoop.Inference.Models;
 
 /// <summary>
 /// The models this process serves: GrabCut (built in) and the promoted version of each registry model, loaded on
-/// first use with its SHA-256 checked, swapped on <see cref="ModelPromoted"/>.
+/// first use with its SHA-256 checked by the kind its metadata names (<see cref="ModelKinds"/>), swapped on
+/// <see cref="ModelPromoted"/>.
 /// </summary>
 public sealed class ModelCatalog : IDisposable
 {
@@ -28,7 +29,15 @@ public sealed class ModelCatalog : IDisposable
         this.logger = logger;
         maxConcurrentBatches = options.Value.Batching.MaxConcurrentBatches;
         grabCut = new ModelHolder(new GrabCutBackend(options.Value.GrabCutIterations, options.Value.ClickRadius), owned: null);
+        grabCutIterations = options.Value.GrabCutIterations;
+        clickRadius = options.Value.ClickRadius;
     }
+
+    private readonly int grabCutIterations;
+    private readonly int clickRadius;
+
+    private ModelLoadContext LoadContext =>
+        new(registry, SessionOptions(onnxOptions.Value, maxConcurrentBatches), grabCutIterations, clickRadius, logger);
 
     /// <summary>The model served when neither the request nor Inference:DefaultModel names one, if it is promoted.</summary>
     public const string PreferredDefault = "isnet";
@@ -102,19 +111,9 @@ public sealed class ModelCatalog : IDisposable
         {
             if (current.TryGetValue(name, out var existing) && (onlyIfAbsent || existing.Backend.Version == version))
                 return;
-            var file = await registry.LoadAsync(name, version, sha256, cancellationToken).ConfigureAwait(false);
-            var model = OnnxModel.FromBytes(file.Bytes, SessionOptions(onnxOptions.Value, maxConcurrentBatches), logger, name: $"{name}@{version}");
-            ModelHolder holder;
-            try
-            {
-                holder = new ModelHolder(new OnnxBackend(model, file.Metadata.Preprocessing, name, version), model);
-            }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
-            Log.ModelLoaded(logger, name, version, file.Metadata.Sha256, file.Metadata.Preprocessing.Mode.ToString());
+            var loaded = await ModelKinds.LoadAsync(name, version, sha256, LoadContext, cancellationToken).ConfigureAwait(false);
+            var holder = new ModelHolder(loaded.Backend, loaded.Owned);
+            Log.ModelLoaded(logger, name, version, sha256, loaded.Backend.Describe);
             current[name] = holder;
             if (existing is not null)
             {

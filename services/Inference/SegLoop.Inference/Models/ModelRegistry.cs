@@ -13,12 +13,27 @@ public sealed record ModelMetadata
 {
     public required string Name { get; init; }
     public required string Version { get; init; }
-    /// <summary>Lower-case hex SHA-256 of model.onnx.</summary>
+    /// <summary>Lower-case hex SHA-256 of the artefact (<see cref="File"/>).</summary>
     public required string Sha256 { get; init; }
     public required long Size { get; init; }
-    public required OnnxPreprocessing Preprocessing { get; init; }
-    public required IReadOnlyList<string> InputNames { get; init; }
-    public required IReadOnlyList<string> OutputNames { get; init; }
+
+    /// <summary>
+    /// Which backend serves the version (<see cref="ModelKinds"/>): "onnx" (the default, and what metadata written before
+    /// this field holds) or "refiner". Adding a kind is one backend class and one line in <see cref="ModelKinds"/>.
+    /// </summary>
+    public string Backend { get; init; } = ModelKinds.Onnx;
+
+    /// <summary>The artefact's file name next to metadata.json: model.onnx for ONNX models, model.zip for an ML.NET refiner.</summary>
+    public string File { get; init; } = ModelRegistry.OnnxFile;
+
+    /// <summary>ONNX kinds: how crops become the network's input.</summary>
+    public OnnxPreprocessing Preprocessing { get; init; } = new();
+    public IReadOnlyList<string> InputNames { get; init; } = [];
+    public IReadOnlyList<string> OutputNames { get; init; } = [];
+
+    /// <summary>Settings of a non-ONNX kind, read by its backend (the refiner: its base model, working size, features).</summary>
+    public System.Text.Json.JsonElement? Settings { get; init; }
+
     public DateTimeOffset RegisteredAt { get; init; }
     /// <summary>The model family (e.g. "isnet", "u2netp"); null for files registered by hand.</summary>
     public string? Kind { get; init; }
@@ -44,14 +59,19 @@ public sealed record ModelFile(ModelMetadata Metadata, byte[] Bytes);
 public sealed class ModelRegistryException(string message) : Exception(message);
 
 /// <summary>
-/// The model registry in blob storage: models/{name}/{version}/model.onnx, models/{name}/{version}/metadata.json and
+/// The model registry in blob storage: models/{name}/{version}/model.onnx (or the artefact its metadata names),
+/// models/{name}/{version}/metadata.json and
 /// models/{name}/promoted.json. Versions are immutable; promotion rewrites promoted.json.
 /// </summary>
 public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timeProvider)
 {
     public const string Prefix = "models/";
+    public const string OnnxFile = "model.onnx";
 
-    public static string ModelKey(string name, string version) => $"{Prefix}{name}/{version}/model.onnx";
+    public static string ModelKey(string name, string version) => ArtifactKey(name, version, OnnxFile);
+
+    /// <summary>models/{name}/{version}/{file}: a version's artefact (model.onnx, or another kind's file named in its metadata).</summary>
+    public static string ArtifactKey(string name, string version, string file) => $"{Prefix}{name}/{version}/{file}";
 
     public static string MetadataKey(string name, string version) => $"{Prefix}{name}/{version}/metadata.json";
 
@@ -95,27 +115,67 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
         if (preprocessing.OutputName is { } outputName && !outputs.Contains(outputName))
             throw new ModelRegistryException($"the model has no output '{outputName}' (it has {string.Join(", ", outputs)}).");
 
+        return await StoreAsync(name, version, onnx, new ModelMetadata
+        {
+            Name = name,
+            Version = "",
+            Sha256 = "",
+            Size = 0,
+            Preprocessing = preprocessing,
+            InputNames = inputs,
+            OutputNames = outputs,
+            Kind = provenance?.Kind,
+            License = provenance?.License,
+            Source = provenance?.Source,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a non-ONNX artefact (an ML.NET refiner's zip) as a new version of <paramref name="name"/>, served by the
+    /// backend <paramref name="backend"/> with its <paramref name="settings"/>; the kind checks the file when it loads it.
+    /// </summary>
+    public async Task<ModelMetadata> RegisterArtifactAsync(string name, byte[] artifact, string backend, string file,
+        System.Text.Json.JsonElement settings, string? version = null, ModelProvenance? provenance = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        if (!IsValidName(name) || name == GrabCutBackend.ModelName)
+            throw new ModelRegistryException($"'{name}' is not a usable model name (lower-case letters, digits, '.', '_', '-'; 'grabcut' is built in).");
+        if (version is not null && !IsValidName(version))
+            throw new ModelRegistryException($"'{version}' is not a usable version (lower-case letters, digits, '.', '_', '-').");
+        if (!ModelKinds.IsKnown(backend))
+            throw new ModelRegistryException($"backend '{backend}' is not a model kind this build knows ({string.Join(", ", ModelKinds.Known)}).");
+        if (!IsValidName(file) || file == "metadata.json")
+            throw new ModelRegistryException($"'{file}' is not a usable artefact file name.");
+        return await StoreAsync(name, version, artifact, new ModelMetadata
+        {
+            Name = name,
+            Version = "",
+            Sha256 = "",
+            Size = 0,
+            Backend = backend,
+            File = file,
+            Settings = settings,
+            Kind = provenance?.Kind,
+            License = provenance?.License,
+            Source = provenance?.Source,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ModelMetadata> StoreAsync(string name, string? version, byte[] bytes, ModelMetadata template, CancellationToken cancellationToken)
+    {
         var existing = await VersionsAsync(name, cancellationToken).ConfigureAwait(false);
         version ??= "v" + (existing.Select(v => v.StartsWith('v') && int.TryParse(v.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0)
             .DefaultIfEmpty(0).Max() + 1).ToString(CultureInfo.InvariantCulture);
         if (existing.Contains(version))
             throw new ModelRegistryException($"model {name} already has a version {version}; versions are immutable.");
-
-        var metadata = new ModelMetadata
+        var metadata = template with
         {
-            Name = name,
             Version = version,
-            Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
-            Size = onnx.LongLength,
-            Preprocessing = preprocessing,
-            InputNames = inputs,
-            OutputNames = outputs,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            Size = bytes.LongLength,
             RegisteredAt = timeProvider.GetUtcNow(),
-            Kind = provenance?.Kind,
-            License = provenance?.License,
-            Source = provenance?.Source,
         };
-        await store.PutBytesAsync(ModelKey(name, version), onnx, "application/octet-stream", cancellationToken).ConfigureAwait(false);
+        await store.PutBytesAsync(ArtifactKey(name, version, metadata.File), bytes, "application/octet-stream", cancellationToken).ConfigureAwait(false);
         await store.PutJsonAsync(MetadataKey(name, version), metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
         return metadata;
     }
@@ -126,7 +186,7 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
         var metadata = await GetMetadataAsync(name, version, cancellationToken).ConfigureAwait(false);
         await store.PutJsonAsync(PromotedKey(name), new PromotedVersion(version, metadata.Sha256, timeProvider.GetUtcNow()),
             cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new ModelPromoted { Name = name, Version = version, ModelKey = ModelKey(name, version), Sha256 = metadata.Sha256 };
+        return new ModelPromoted { Name = name, Version = version, ModelKey = ArtifactKey(name, version, metadata.File), Sha256 = metadata.Sha256 };
     }
 
     /// <summary>The promoted version of <paramref name="name"/>; null when the name is unknown or nothing is promoted.</summary>
@@ -165,17 +225,17 @@ public sealed partial class ModelRegistry(IBlobStore store, TimeProvider timePro
         byte[] bytes;
         try
         {
-            bytes = await store.GetBytesAsync(ModelKey(name, version), cancellationToken).ConfigureAwait(false);
+            bytes = await store.GetBytesAsync(ArtifactKey(name, version, metadata.File), cancellationToken).ConfigureAwait(false);
         }
         catch (BlobNotFoundException)
         {
-            throw new ModelRegistryException($"model {name} version {version} has metadata but no {ModelKey(name, version)}.");
+            throw new ModelRegistryException($"model {name} version {version} has metadata but no {ArtifactKey(name, version, metadata.File)}.");
         }
         var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (!string.Equals(actual, metadata.Sha256, StringComparison.OrdinalIgnoreCase) ||
             (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase)))
             throw new ModelRegistryException(
-                $"model {name} version {version}: sha256 of model.onnx is {actual}, expected {expectedSha256 ?? metadata.Sha256}; refusing to load it.");
+                $"model {name} version {version}: sha256 of {metadata.File} is {actual}, expected {expectedSha256 ?? metadata.Sha256}; refusing to load it.");
         return new ModelFile(metadata, bytes);
     }
 

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+using SegLoop.Contracts;
+using SegLoop.Inference.Backends;
+using SegLoop.Inference.Batching;
+using SegLoop.Vision;
+
+namespace SegLoop.Inference.Models;
+
+/// <summary>
+/// The models this process serves as <see cref="ISegmenter"/>s, for work other than pre-annotation that the service
+/// hosts (uncertainty ranking): the same catalog version, crops run through the shared <see cref="Batcher"/> with the
+/// configured padding, exactly as <see cref="PreAnnotationService"/> runs them.
+/// </summary>
+public sealed class ServedSegmenters(ModelCatalog catalog, Batcher batcher, IOptions<InferenceOptions> options)
+{
+    /// <summary>The default model's name: Inference:DefaultModel, else IS-Net when promoted, else GrabCut.</summary>
+    public Task<string> DefaultModelAsync(CancellationToken cancellationToken) =>
+        catalog.DefaultModelAsync(options.Value.DefaultModel, cancellationToken);
+
+    /// <summary>
+    /// A segmenter holding the current version of <paramref name="name"/> until disposed (a promotion meanwhile does not
+    /// pull it away); null when the registry has no promoted version of it.
+    /// </summary>
+    public async Task<LeasedSegmenter?> AcquireAsync(string name, CancellationToken cancellationToken)
+    {
+        var lease = await catalog.AcquireAsync(name, cancellationToken).ConfigureAwait(false);
+        return lease is null ? null : new LeasedSegmenter(lease, batcher, options.Value.Padding);
+    }
+}
+
+/// <summary>An <see cref="ISegmenter"/> over one served model version; dispose it to release the version.</summary>
+public sealed class LeasedSegmenter : ISegmenter, IDisposable
+{
+    private readonly ModelLease lease;
+    private readonly Batcher batcher;
+    private readonly double padding;
+
+    internal LeasedSegmenter(ModelLease lease, Batcher batcher, double padding)
+    {
+        this.lease = lease;
+        this.batcher = batcher;
+        this.padding = padding;
+    }
+
+    public string Model => lease.Backend.Model;
+
+    public string Version => lease.Backend.Version;
+
+    public async Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
+        CancellationToken cancellationToken = default)
+    {
+        var placed = await SegmentationPipeline.SegmentAsync(lease.Backend, batcher, image, prompts, threshold, padding, cancellationToken)
+            .ConfigureAwait(false);
+        return placed.Select(p => new PromptSegmentation(p.ToImageMask(), p.Score)).ToList();
+    }
+
+    public Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(Image image, IReadOnlyList<Prompt> prompts,
+        CancellationToken cancellationToken = default) =>
+        SegmentationPipeline.ProbabilitiesAsync(lease.Backend, batcher, image, prompts, padding, cancellationToken);
+
+    public void Dispose() => lease.Dispose();
+}
