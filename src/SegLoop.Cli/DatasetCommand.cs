@@ -44,8 +44,10 @@ public static class DatasetCommand
             Description = "Only crops of this taxonomy version (default: CropBuilder:Dataset:TaxonomyVersion, else all).",
         };
         var build = new Command("build", "Assemble a stratified, split training set from the emitted crops.") { date, output, data, taxonomy };
-        build.SetAction((parse, cancellationToken) =>
-            BuildAsync(parse.GetValue(date)!, parse.GetValue(output)!, parse.GetValue(data)!, parse.GetValue(taxonomy), cancellationToken, parse.IsJson()));
+        // Reading every manifest of a large store takes long, and a hung store never answers: a signal ends it within seconds.
+        build.SetAction((parse, cancellationToken) => Termination.RunAsync("dataset build", termination =>
+            BuildAsync(parse.GetValue(date)!, parse.GetValue(output)!, parse.GetValue(data)!, parse.GetValue(taxonomy), termination.Token, parse.IsJson()),
+            cancellationToken));
         return new Command("dataset", "Training sets from the emitted crops.") { build };
     }
 

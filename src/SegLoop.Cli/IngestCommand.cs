@@ -112,41 +112,28 @@ public static class IngestCommand
     private static Vision.DecodeOptions Decode(IServiceProvider services) =>
         new() { MaxPixels = services.GetRequiredService<IOptions<IngestOptions>>().Value.MaxImagePixels };
 
-    private static async Task<int> RunAsync(ParseResult parse, string format,
+    private static Task<int> RunAsync(ParseResult parse, string format,
         Func<IServiceProvider, IAnnotationImporter> importer, CancellationToken cancellationToken)
     {
         var target = new ImportTarget(parse.GetValue(Customer)!, parse.GetValue(Project)!, parse.GetValue(Domain)!);
-        using var termination = new Termination(cancellationToken);
-        var token = termination.Token;
         var done = 0;
         var json = parse.IsJson();
-        var host = BuildHost(parse.GetValue(Data)!.FullName, out var embedded);
-        try
+        // Bus start, health and publish with an unreachable broker retry without end and do not all honour the token;
+        // Termination ends the verb within seconds of a signal whatever they are doing.
+        return Termination.RunAsync($"ingest {format}", async termination =>
         {
-            // WaitAsync: bus start, health and publish with an unreachable broker retry without end and do not all
-            // honour the token; the verb stops within seconds of a signal whatever they are doing.
-            return await RunAsync(host, embedded, format, target, importer, () => Interlocked.Increment(ref done), json, token).WaitAsync(token);
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            Console.Error.WriteLine($"segloop ingest {format}: stopped by {termination.SignalName} after {Volatile.Read(ref done)} tasks; " +
-                                    "the tasks published so far stay, the rest were not sent.");
-            return termination.ExitCode;
-        }
-        finally
-        {
-            // Bounded: stopping a bus that never connected must not hold the process either.
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var host = termination.Track(BuildHost(parse.GetValue(Data)!.FullName, out var embedded));
             try
             {
-                await host.StopAsync(stopping.Token).WaitAsync(stopping.Token);
+                return await RunAsync(host, embedded, format, target, importer, () => Interlocked.Increment(ref done), json, termination.Token);
+            }
+            finally
+            {
+                await Termination.StopBoundedAsync(host);
                 host.Dispose();
             }
-            catch (OperationCanceledException)
-            {
-                // abandoned: the process is ending
-            }
-        }
+        }, cancellationToken,
+        () => $" after {Volatile.Read(ref done)} tasks; the tasks published so far stay, the rest were not sent.");
     }
 
     private static async Task<int> RunAsync(IHost host, bool embedded, string format, ImportTarget target,

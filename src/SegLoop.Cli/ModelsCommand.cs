@@ -110,14 +110,16 @@ public static class ModelsCommand
             "Make a version the one Inference serves: writes models/{name}/promoted.json and publishes ModelPromoted on the configured bus "
             + "(Bus__Transport=RabbitMq reaches the running Inference workers, which swap without dropping in-flight work).")
             { name, version, data };
-        command.SetAction(async (parse, ct) =>
+        // A broker that cannot be reached keeps the bus retrying: a signal still ends the verb within seconds.
+        command.SetAction((parse, cancellationToken) => Termination.RunAsync("models promote", async termination =>
         {
-            using var host = CliHost.Build(new CliHostSettings("segloop-models", parse.GetValue(data)!.FullName) { EmbedServices = false }, out var embedded);
+            var ct = termination.Token;
+            using var host = termination.Track(CliHost.Build(new CliHostSettings("segloop-models", parse.GetValue(data)!.FullName) { EmbedServices = false }, out var embedded));
             await host.StartAsync(ct);
             try
             {
                 var bus = host.Services.GetRequiredService<IBusControl>();
-                await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+                await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)).WaitAsync(ct);
                 var registry = new ModelRegistry(host.Services.GetRequiredService<IBlobStore>(), TimeProvider.System);
                 var promoted = await registry.PromoteAsync(parse.GetValue(name)!, parse.GetValue(version)!, ct);
                 await bus.Publish(promoted, ct);
@@ -131,9 +133,9 @@ public static class ModelsCommand
             }
             finally
             {
-                await host.StopAsync(CancellationToken.None);
+                await Termination.StopBoundedAsync(host);
             }
-        });
+        }, cancellationToken));
         return command;
     }
 

@@ -53,7 +53,9 @@ public static class PrelabelCommand
             if ((result.GetValue(coco) is null) == (result.GetValue(boxes) is null))
                 result.AddError("give exactly one of --coco FILE or --boxes FILE.");
         });
-        command.SetAction(async (parse, cancellationToken) =>
+        // A signal ends the verb within seconds whatever the bus is doing (an unreachable broker is retried without end);
+        // the images finished so far are in the progress file, and a rerun goes on from there.
+        command.SetAction((parse, cancellationToken) => Termination.RunAsync("prelabel", async termination =>
         {
             var args = new Arguments(parse.GetValue(coco)?.FullName, parse.GetValue(boxes)?.FullName, parse.GetValue(images)!.FullName,
                 parse.GetValue(output)!.FullName, parse.GetValue(data)!.FullName, new PrelabelSettings
@@ -64,13 +66,14 @@ public static class PrelabelCommand
                     Timeout = parse.GetValue(timeout),
                     MaxImages = parse.GetValue(maxImages),
                 });
-            var summary = await RunAsync(args with { Json = parse.IsJson() }, cancellationToken);
+            var summary = await RunAsync(args with { Json = parse.IsJson() }, termination.Token, termination.Track);
             return summary.Failures.Count > 0 || summary.Remaining > 0 ? Incomplete : 0;
-        });
+        }, cancellationToken, () => "; the images done so far are kept in the progress file, rerun the same command to go on."));
         return command;
     }
 
-    public static async Task<PrelabelSummary> RunAsync(Arguments args, CancellationToken cancellationToken)
+    /// <param name="track">Called with the host once it is built (the verb's <see cref="Termination"/> stops it after a signal).</param>
+    public static async Task<PrelabelSummary> RunAsync(Arguments args, CancellationToken cancellationToken, Func<IHost, IHost>? track = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Settings.Threshold is < 0 or > 1)
@@ -94,12 +97,13 @@ public static class PrelabelCommand
         using var state = PrelabelState.Open(PrelabelState.PathFor(args.Output),
             new ProgressHeader(salt, source, args.Settings.Model, args.Settings.Threshold));
         using var host = CliHost.Build(new CliHostSettings("segloop-prelabel", args.DataRoot), out var embedded);
+        track?.Invoke(host);
         await host.StartAsync(cancellationToken);
         PrelabelSummary summary = null!;
         try
         {
             var bus = host.Services.GetRequiredService<IBusControl>();
-            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)).WaitAsync(cancellationToken);
             var runner = new PrelabelRunner(host.Services.GetRequiredService<IBlobStore>(), bus, TimeProvider.System);
             var console = args.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
             console.MarkupLine(Markup.Escape(

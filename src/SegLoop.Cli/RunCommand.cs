@@ -59,15 +59,18 @@ public static class RunCommand
             "Run the whole loop in one process (in-memory bus, local folder store): serves the webhook and the pre-annotation API on a loopback port "
             + "and watches an inbox folder; --once runs a demo and exits.")
             { data, once, idle, port, inbox, customer, project, domain };
-        command.SetAction((parse, cancellationToken) =>
+        // Ctrl-C or SIGTERM ends it within seconds with 130/143, whatever the loop is doing (a model loading, a consumer
+        // working, --once waiting for the loop to go idle).
+        command.SetAction((parse, cancellationToken) => Termination.RunAsync("run", termination =>
         {
             var isOnce = parse.GetValue(once);
             var store = parse.GetValue(data) ?? new DirectoryInfo(isOnce ? DefaultDemoData : DefaultData);
             return isOnce
-                ? OnceAsync(store, parse.GetValue(idle), parse.IsJson(), Console.Out, cancellationToken)
+                ? OnceAsync(store, parse.GetValue(idle), parse.IsJson(), Console.Out, termination.Token, termination.Track)
                 : ServeAsync(new ServeSettings(store.FullName, parse.GetValue(port), parse.GetValue(inbox)!.FullName,
-                    new Importers.ImportTarget(parse.GetValue(customer)!, parse.GetValue(project)!, parse.GetValue(domain)!), parse.IsJson()), cancellationToken);
-        });
+                    new Importers.ImportTarget(parse.GetValue(customer)!, parse.GetValue(project)!, parse.GetValue(domain)!), parse.IsJson()),
+                    termination.Token, termination.Track);
+        }, cancellationToken));
         return command;
     }
 
@@ -84,18 +87,21 @@ public static class RunCommand
                 cancellationToken);
     }
 
-    public static async Task<int> OnceAsync(DirectoryInfo data, TimeSpan idle, bool json, TextWriter stdout, CancellationToken cancellationToken)
+    /// <param name="track">Called with the host once it is built (the verb's <see cref="Termination"/> stops it after a signal).</param>
+    public static async Task<int> OnceAsync(DirectoryInfo data, TimeSpan idle, bool json, TextWriter stdout, CancellationToken cancellationToken,
+        Func<IHost, IHost>? track = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(stdout);
         using var host = CliHost.Build(new CliHostSettings("segloop", data.FullName) { ForceEmbedded = true, ObserveTraffic = true }, out _);
+        track?.Invoke(host);
         var store = host.Services.GetRequiredService<IBlobStore>();
         var model = await PreAnnotationModel.EnsureAsync(store, Environment.GetEnvironmentVariable(PreAnnotationModel.CacheVariable), cancellationToken);
         await host.StartAsync(cancellationToken);
         try
         {
             var bus = host.Services.GetRequiredService<IBusControl>();
-            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)).WaitAsync(cancellationToken);
             if (!json)
                 await Console.Error.WriteLineAsync($"segloop run --once: demo task into {data.FullName}; pre-annotation model: {model}");
             var task = await DemoInput.WriteAsync(store, cancellationToken);
@@ -128,7 +134,8 @@ public static class RunCommand
         }
     }
 
-    public static async Task<int> ServeAsync(ServeSettings settings, CancellationToken cancellationToken)
+    /// <param name="track">Called with the host once it is built (the verb's <see cref="Termination"/> stops it after a signal).</param>
+    public static async Task<int> ServeAsync(ServeSettings settings, CancellationToken cancellationToken, Func<IHost, IHost>? track = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
@@ -145,6 +152,7 @@ public static class RunCommand
         builder.Services.AddSingleton(sp => new Inbox(settings.InboxRoot, settings.Target, sp.GetRequiredService<IBlobStore>(),
             sp.GetRequiredService<IngestProcessor>(), sp.GetRequiredService<IPublishEndpoint>(), Console.Out));
         await using var app = builder.Build();
+        track?.Invoke(app);
         app.MapSegLoopDefaults();
         app.MapIngestWebhook();
         app.MapPreAnnotationApi();
@@ -160,7 +168,7 @@ public static class RunCommand
             throw new CliInputException($"--port {settings.Port}: cannot listen on 127.0.0.1 ({CliInput.Clean(e.Message)}); give another --port (0 picks a free one).", e);
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        await app.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        await app.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)).WaitAsync(cancellationToken);
         var inbox = app.Services.GetRequiredService<Inbox>();
         Directory.CreateDirectory(settings.InboxRoot);
         var startup = new
