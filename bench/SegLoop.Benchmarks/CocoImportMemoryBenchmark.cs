@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using SegLoop.Ingest;
 using SegLoop.Importers;
+using SegLoop.Ingest;
 
 namespace SegLoop.Benchmarks;
 
@@ -58,10 +58,10 @@ public sealed class CocoImportMemoryBenchmark : IBenchmark
 
     private static double PeakResidentMiB()
     {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
+        const string Status = "/proc/self/status";
+        if (!File.Exists(Status))
             return double.NaN;
-        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var line = File.ReadLines(Status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 }

@@ -171,8 +171,8 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
         var requests = new List<PreAnnotationRequested>();
         for (var i = 0; i < count; i++)
         {
-            const int width = 256, height = 192;
-            var pixels = new byte[width * height * 3];
+            const int Width = 256, Height = 192;
+            var pixels = new byte[Width * Height * 3];
             random.NextBytes(pixels);
             var boxes = new[] { new Rect(20 + (i % 17), 30, 90, 80), new Rect(140, 40 + (i % 13), 80, 100) };
             foreach (var b in boxes)
@@ -181,14 +181,14 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
                 {
                     for (var x = b.X; x < b.Right; x++)
                     {
-                        var p = ((y * width) + x) * 3;
+                        var p = ((y * Width) + x) * 3;
                         pixels[p] = (byte)(pixels[p] / 4);
                         pixels[p + 1] = (byte)(pixels[p + 1] / 4);
                         pixels[p + 2] = (byte)(192 + (pixels[p + 2] / 4));
                     }
                 }
             }
-            using var image = Image.FromPixels(width, height, 3, pixels);
+            using var image = Image.FromPixels(Width, Height, 3, pixels);
             var key = $"images/bench/{i:D4}.png";
             await store.PutBytesAsync(key, image.EncodePng(), "image/png", cancellationToken);
             requests.Add(new PreAnnotationRequested
@@ -353,27 +353,27 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
     /// </summary>
     private sealed class BareRuns : IDisposable
     {
-        private readonly CropBackend backend;
-        private readonly List<CropInput> crops = [];
-        private readonly List<CropInput[]> batches = [];
-        private readonly List<StagedBatch> staged = [];
+        private readonly CropBackend _backend;
+        private readonly List<CropInput> _crops = [];
+        private readonly List<CropInput[]> _batches = [];
+        private readonly List<StagedBatch> _staged = [];
 
         public BareRuns(CropBackend backend, IBlobStore store, List<PreAnnotationRequested> requests, CancellationToken cancellationToken)
         {
-            this.backend = backend;
+            _backend = backend;
             try
             {
                 foreach (var request in requests)
                 {
                     using var image = ImageCodec.Decode(store.GetBytesAsync(request.ImageKey, cancellationToken).GetAwaiter().GetResult());
                     foreach (var prompt in PromptGeometry.PrepareAll(request.Prompts, image.Width, image.Height, PromptGeometry.DefaultPadding))
-                        crops.Add(backend.Prepare(image, prompt));
+                        _crops.Add(backend.Prepare(image, prompt));
                 }
-                var groups = crops.GroupBy(c => c.GroupKey).Select(g => g.ToList()).ToList();
+                var groups = _crops.GroupBy(c => c.GroupKey).Select(g => g.ToList()).ToList();
                 // Batches of MaxBatch, smaller when there are too few crops to keep every concurrent batch busy.
                 var concurrency = new BatchingOptions().MaxConcurrentBatches;
-                batches.AddRange(groups.SelectMany(g => g.Chunk(Math.Clamp((g.Count + concurrency - 1) / concurrency, 1, MaxBatch))));
-                staged.AddRange(batches.Select(backend.Stage));
+                _batches.AddRange(groups.SelectMany(g => g.Chunk(Math.Clamp((g.Count + concurrency - 1) / concurrency, 1, MaxBatch))));
+                _staged.AddRange(_batches.Select(backend.Stage));
                 // Warm-up: one full pass of each (ONNX Runtime's arenas grow over the first runs).
                 Time(stagedBeforehand: false, cancellationToken);
                 Time(stagedBeforehand: true, cancellationToken);
@@ -392,17 +392,17 @@ public sealed class InferenceThroughputBenchmark : IBenchmark
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             if (stagedBeforehand)
-                Parallel.ForEach(staged, parallel, batch => backend.Run(batch, cancellationToken));
+                Parallel.ForEach(_staged, parallel, batch => _backend.Run(batch, cancellationToken));
             else
-                Parallel.ForEach(batches, parallel, batch => backend.Run(batch, cancellationToken));
-            return (crops.Count / watch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / crops.Count);
+                Parallel.ForEach(_batches, parallel, batch => _backend.Run(batch, cancellationToken));
+            return (_crops.Count / watch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / _crops.Count);
         }
 
         public void Dispose()
         {
-            foreach (var batch in staged)
+            foreach (var batch in _staged)
                 batch.Dispose();
-            foreach (var crop in crops)
+            foreach (var crop in _crops)
                 crop.Dispose();
         }
     }

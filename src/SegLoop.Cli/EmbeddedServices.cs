@@ -1,7 +1,7 @@
 using MassTransit;
-using SegLoop.ActiveLearning;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SegLoop.ActiveLearning;
 using SegLoop.CropBuilder;
 using SegLoop.Inference;
 using SegLoop.Ingest;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using SegLoop.Inference.Backends;
 using SegLoop.Evaluation;
+using SegLoop.Inference.Backends;
 using SegLoop.Inference.Models;
 using SegLoop.ModelRuntime;
 using SegLoop.Vision;

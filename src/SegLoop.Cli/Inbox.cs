@@ -17,7 +17,7 @@ namespace SegLoop.Cli;
 public sealed class Inbox(string root, ImportTarget target, IBlobStore store, IngestProcessor processor, IPublishEndpoint publish, TextWriter log)
 {
     private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png"];
-    private readonly Dictionary<string, (long Size, DateTime Written)> seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Size, DateTime Written)> _seen = new(StringComparer.Ordinal);
 
     public string DoneFolder => Path.Combine(root, "done");
 
@@ -60,8 +60,8 @@ public sealed class Inbox(string root, ImportTarget target, IBlobStore store, In
     {
         var info = new FileInfo(path);
         var now = info.Exists ? (info.Length, info.LastWriteTimeUtc) : (0, Directory.GetLastWriteTimeUtc(path));
-        var settled = seen.TryGetValue(path, out var before) && before == now;
-        seen[path] = now;
+        var settled = _seen.TryGetValue(path, out var before) && before == now;
+        _seen[path] = now;
         return settled;
     }
 
@@ -94,7 +94,7 @@ public sealed class Inbox(string root, ImportTarget target, IBlobStore store, In
         {
             File.Move(path, target, overwrite: true);
         }
-        seen.Remove(path);
+        _seen.Remove(path);
         await log.WriteLineAsync(line + $" (moved to {target})");
     }
 

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SegLoop.Hosting;
-using SegLoop.Ingest;
 using SegLoop.Importers;
+using SegLoop.Ingest;
 using SegLoop.Storage;
 using Spectre.Console;
 

@@ -15,23 +15,23 @@ internal sealed class Termination : IDisposable
     /// <summary>How long a host may take to stop once a signal has ended the verb.</summary>
     private static readonly TimeSpan HostStopBound = TimeSpan.FromSeconds(5);
 
-    private readonly CancellationTokenSource cancellation;
-    private readonly PosixSignalRegistration[] registrations;
-    private readonly List<IHost> hosts = [];
-    private int signal;
+    private readonly CancellationTokenSource _cancellation;
+    private readonly PosixSignalRegistration[] _registrations;
+    private readonly List<IHost> _hosts = [];
+    private int _signal;
 
     public Termination(CancellationToken parent)
     {
-        cancellation = CancellationTokenSource.CreateLinkedTokenSource(parent);
-        registrations = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, On), PosixSignalRegistration.Create(PosixSignal.SIGINT, On)];
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(parent);
+        _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, On), PosixSignalRegistration.Create(PosixSignal.SIGINT, On)];
     }
 
-    public CancellationToken Token => cancellation.Token;
+    public CancellationToken Token => _cancellation.Token;
 
     /// <summary>143 after SIGTERM, 130 after Ctrl-C or any other cancellation (the shells' 128 + signal number).</summary>
-    public int ExitCode => Volatile.Read(ref signal) == (int)PosixSignal.SIGTERM ? 143 : 130;
+    public int ExitCode => Volatile.Read(ref _signal) == (int)PosixSignal.SIGTERM ? 143 : 130;
 
-    public string SignalName => Volatile.Read(ref signal) == (int)PosixSignal.SIGTERM ? "SIGTERM" : "Ctrl-C";
+    public string SignalName => Volatile.Read(ref _signal) == (int)PosixSignal.SIGTERM ? "SIGTERM" : "Ctrl-C";
 
     /// <summary>
     /// Runs <paramref name="work"/> until it ends or a signal comes. After a signal the work is abandoned (what it
@@ -66,8 +66,8 @@ internal sealed class Termination : IDisposable
     /// <summary>A host of the work, stopped (within 5 s) and disposed when a signal ends the verb; returned as it is.</summary>
     public IHost Track(IHost host)
     {
-        lock (hosts)
-            hosts.Add(host);
+        lock (_hosts)
+            _hosts.Add(host);
         return host;
     }
 
@@ -89,8 +89,8 @@ internal sealed class Termination : IDisposable
     private async Task StopHostsAsync()
     {
         IHost[] tracked;
-        lock (hosts)
-            tracked = [.. hosts];
+        lock (_hosts)
+            tracked = [.. _hosts];
         foreach (var host in tracked)
         {
             try
@@ -109,14 +109,14 @@ internal sealed class Termination : IDisposable
     private void On(PosixSignalContext context)
     {
         context.Cancel = true; // the verb ends itself, with its own exit code and line
-        Interlocked.CompareExchange(ref signal, (int)context.Signal, 0);
-        cancellation.Cancel();
+        Interlocked.CompareExchange(ref _signal, (int)context.Signal, 0);
+        _cancellation.Cancel();
     }
 
     public void Dispose()
     {
-        foreach (var registration in registrations)
+        foreach (var registration in _registrations)
             registration.Dispose();
-        cancellation.Dispose();
+        _cancellation.Dispose();
     }
 }

@@ -75,9 +75,9 @@ public static class DistanceTransform
     {
         CheckSize(mask.Length, width, height);
         var d = new int[mask.Length];
-        const int far = int.MaxValue / 2;
+        const int Far = int.MaxValue / 2;
         for (var i = 0; i < d.Length; i++)
-            d[i] = mask[i] != 0 ? far : 0;
+            d[i] = mask[i] != 0 ? Far : 0;
         int At(int[] a, int x, int y) => (uint)x < (uint)width && (uint)y < (uint)height ? a[(y * width) + x] : 0;
         for (var y = 0; y < height; y++)
         {

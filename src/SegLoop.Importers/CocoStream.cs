@@ -24,15 +24,15 @@ public sealed class CocoStream
         Converters = { new CocoSegmentationJsonConverter() },
     };
 
-    private readonly string path;
-    private readonly AnnotationRange[] ranges; // sorted by image id, then file offset
+    private readonly string _path;
+    private readonly AnnotationRange[] _ranges; // sorted by image id, then file offset
 
     private CocoStream(string path, List<CocoImage> images, Dictionary<long, string> categories, AnnotationRange[] ranges)
     {
-        this.path = path;
+        _path = path;
         Images = images;
         Categories = categories;
-        this.ranges = ranges;
+        _ranges = ranges;
     }
 
     public IReadOnlyList<CocoImage> Images { get; }
@@ -40,7 +40,7 @@ public sealed class CocoStream
     /// <summary>Class name by category id (the first definition of an id wins).</summary>
     public IReadOnlyDictionary<long, string> Categories { get; }
 
-    public int AnnotationCount => ranges.Length;
+    public int AnnotationCount => _ranges.Length;
 
     /// <summary>
     /// The first pass. A file that is not an instances document gives a <see cref="CocoMaskException"/> naming where,
@@ -117,7 +117,7 @@ public sealed class CocoStream
     public async IAsyncEnumerable<(CocoImage Image, IReadOnlyList<CocoAnnotation> Annotations)> ReadAsync(
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        using var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         try
         {
@@ -125,9 +125,9 @@ public sealed class CocoStream
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var annotations = new List<CocoAnnotation>();
-                for (var i = FirstOf(image.Id); i < ranges.Length && ranges[i].ImageId == image.Id; i++)
+                for (var i = FirstOf(image.Id); i < _ranges.Length && _ranges[i].ImageId == image.Id; i++)
                 {
-                    var range = ranges[i];
+                    var range = _ranges[i];
                     if (buffer.Length < range.Length)
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
@@ -148,11 +148,11 @@ public sealed class CocoStream
 
     private int FirstOf(long imageId)
     {
-        int lo = 0, hi = ranges.Length;
+        int lo = 0, hi = _ranges.Length;
         while (lo < hi)
         {
             var mid = lo + ((hi - lo) / 2);
-            if (ranges[mid].ImageId < imageId)
+            if (_ranges[mid].ImageId < imageId)
                 lo = mid + 1;
             else
                 hi = mid;
@@ -185,10 +185,10 @@ public sealed class CocoStream
     /// <summary>Where the first pass is; <see cref="Step"/> resumes from here after each refill of the buffer.</summary>
     private sealed class Scan
     {
-        private Position position;
-        private Section section;
-        private string property = "";
-        private int index;
+        private Position _position;
+        private Section _section;
+        private string _property = "";
+        private int _index;
 
         public List<CocoImage> Images { get; } = [];
         public Dictionary<long, string> Categories { get; } = [];
@@ -197,10 +197,10 @@ public sealed class CocoStream
         public string Where(JsonException? e)
         {
             var inner = e?.Path is { Length: > 1 } p ? p[1..] : "";
-            return position switch
+            return _position switch
             {
-                Position.Array => $"$.{property}[{index}]{inner}",
-                Position.Value => $"$.{property}",
+                Position.Array => $"$.{_property}[{_index}]{inner}",
+                Position.Value => $"$.{_property}",
                 _ => "$",
             };
         }
@@ -212,41 +212,41 @@ public sealed class CocoStream
             {
                 var checkpoint = reader;
                 if (!reader.Read())
-                    return position == Position.End && reader.IsFinalBlock;
-                switch (position)
+                    return _position == Position.End && reader.IsFinalBlock;
+                switch (_position)
                 {
                     case Position.Start:
                         if (reader.TokenType == JsonTokenType.Null)
                             throw new CocoMaskException("COCO json is the literal null, not a dataset object.");
                         if (reader.TokenType != JsonTokenType.StartObject)
                             throw new JsonException($"The document is a {reader.TokenType}, not a dataset object.");
-                        position = Position.Root;
+                        _position = Position.Root;
                         break;
                     case Position.Root:
                         if (reader.TokenType == JsonTokenType.EndObject)
                         {
-                            position = Position.End;
+                            _position = Position.End;
                             break;
                         }
-                        property = reader.GetString()!;
-                        section = property switch
+                        _property = reader.GetString()!;
+                        _section = _property switch
                         {
                             "images" => Section.Images,
                             "annotations" => Section.Annotations,
                             "categories" => Section.Categories,
                             _ => Section.Other,
                         };
-                        position = Position.Value;
+                        _position = Position.Value;
                         break;
                     case Position.Value:
-                        if (section == Section.Other)
+                        if (_section == Section.Other)
                         {
                             if (!reader.TrySkip())
                             {
                                 reader = checkpoint;
                                 return false;
                             }
-                            position = Position.Root;
+                            _position = Position.Root;
                         }
                         else if (reader.TokenType == JsonTokenType.Null)
                         {
@@ -254,18 +254,18 @@ public sealed class CocoStream
                         }
                         else if (reader.TokenType != JsonTokenType.StartArray)
                         {
-                            throw new JsonException($"\"{property}\" is a {reader.TokenType}, not a list.");
+                            throw new JsonException($"\"{_property}\" is a {reader.TokenType}, not a list.");
                         }
                         else
                         {
-                            position = Position.Array;
-                            index = 0;
+                            _position = Position.Array;
+                            _index = 0;
                         }
                         break;
                     case Position.Array:
                         if (reader.TokenType == JsonTokenType.EndArray)
                         {
-                            position = Position.Root;
+                            _position = Position.Root;
                             break;
                         }
                         var probe = reader;
@@ -275,7 +275,7 @@ public sealed class CocoStream
                             return false;
                         }
                         Element(ref reader, bufferStart);
-                        index++;
+                        _index++;
                         break;
                     case Position.End:
                         return true;
@@ -287,8 +287,8 @@ public sealed class CocoStream
         private void Element(ref Utf8JsonReader reader, long bufferStart)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
-                throw new JsonException($"An element of \"{property}\" is a {reader.TokenType}, not an object.");
-            switch (section)
+                throw new JsonException($"An element of \"{_property}\" is a {reader.TokenType}, not an object.");
+            switch (_section)
             {
                 case Section.Images:
                     Images.Add(JsonSerializer.Deserialize<CocoImage>(ref reader, Options)!);

@@ -10,62 +10,62 @@ namespace SegLoop.ModelRuntime;
 /// </summary>
 public sealed class ModelOutputs : IDisposable
 {
-    private readonly string[] names;
-    private readonly IDisposableReadOnlyCollection<OrtValue> values;
-    private readonly TensorShape[] shapes;
-    private readonly TensorElementType[] elementTypes;
-    private bool disposed;
+    private readonly string[] _names;
+    private readonly IDisposableReadOnlyCollection<OrtValue> _values;
+    private readonly TensorShape[] _shapes;
+    private readonly TensorElementType[] _elementTypes;
+    private bool _disposed;
 
     internal ModelOutputs(string[] names, IDisposableReadOnlyCollection<OrtValue> values)
     {
-        this.names = names;
-        this.values = values;
-        shapes = new TensorShape[values.Count];
-        elementTypes = new TensorElementType[values.Count];
+        _names = names;
+        _values = values;
+        _shapes = new TensorShape[values.Count];
+        _elementTypes = new TensorElementType[values.Count];
         for (var i = 0; i < values.Count; i++)
         {
             if (!values[i].IsTensor)
             {
-                shapes[i] = new TensorShape();
+                _shapes[i] = new TensorShape();
                 continue;
             }
             var info = values[i].GetTensorTypeAndShape();
-            elementTypes[i] = info.ElementDataType;
-            shapes[i] = new TensorShape(info.Shape);
+            _elementTypes[i] = info.ElementDataType;
+            _shapes[i] = new TensorShape(info.Shape);
         }
     }
 
-    public int Count => names.Length;
+    public int Count => _names.Length;
 
-    public string GetName(int index) => names[index];
+    public string GetName(int index) => _names[index];
 
-    public TensorShape GetShape(int index) => shapes[index];
+    public TensorShape GetShape(int index) => _shapes[index];
 
-    public TensorElementType GetElementType(int index) => elementTypes[index];
+    public TensorElementType GetElementType(int index) => _elementTypes[index];
 
     /// <summary>The library's value for output <paramref name="index"/>; owned by this object.</summary>
     public OrtValue GetValue(int index)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        return values[index];
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _values[index];
     }
 
     /// <summary>Index of the output called <paramref name="name"/>; throws naming the outputs there are.</summary>
     public int IndexOf(string name)
     {
-        var index = Array.IndexOf(names, name);
+        var index = Array.IndexOf(_names, name);
         return index >= 0
             ? index
-            : throw new ArgumentException($"The model has no output '{name}'; its outputs are {string.Join(", ", names)}.", nameof(name));
+            : throw new ArgumentException($"The model has no output '{name}'; its outputs are {string.Join(", ", _names)}.", nameof(name));
     }
 
     /// <summary>The float data of output <paramref name="index"/>, in place (no copy); valid until Dispose.</summary>
     public ReadOnlySpan<float> GetSpan(int index)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (elementTypes[index] != TensorElementType.Float)
-            throw new InvalidOperationException($"Output '{names[index]}' holds {elementTypes[index]}, not Float.");
-        return values[index].GetTensorDataAsSpan<float>();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_elementTypes[index] != TensorElementType.Float)
+            throw new InvalidOperationException($"Output '{_names[index]}' holds {_elementTypes[index]}, not Float.");
+        return _values[index].GetTensorDataAsSpan<float>();
     }
 
     public ReadOnlySpan<float> GetSpan(string name) => GetSpan(IndexOf(name));
@@ -77,9 +77,9 @@ public sealed class ModelOutputs : IDisposable
 
     public void Dispose()
     {
-        if (disposed)
+        if (_disposed)
             return;
-        disposed = true;
-        values.Dispose();
+        _disposed = true;
+        _values.Dispose();
     }
 }

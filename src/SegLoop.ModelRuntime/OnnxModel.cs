@@ -21,21 +21,21 @@ public sealed class OnnxModel : IDisposable
     public const string CpuExecutionProvider = "CPUExecutionProvider";
     public const string CudaExecutionProvider = "CUDAExecutionProvider";
 
-    private readonly InferenceSession session;
-    private readonly string[] outputNames;
-    private int disposed;
+    private readonly InferenceSession _session;
+    private readonly string[] _outputNames;
+    private int _disposed;
     // The owner's reference plus one per run in flight: the session is disposed when the last one is released, so
     // Dispose during a run (a model swapped out under load) never frees a session ONNX Runtime is still running.
-    private int references = 1;
+    private int _references = 1;
 
     private OnnxModel(InferenceSession session, string name, string executionProvider)
     {
-        this.session = session;
+        _session = session;
         Name = name;
         ExecutionProvider = executionProvider;
         Inputs = session.InputNames.Select(n => ToModelIo(n, session.InputMetadata[n])).ToArray();
         Outputs = session.OutputNames.Select(n => ToModelIo(n, session.OutputMetadata[n])).ToArray();
-        outputNames = session.OutputNames.ToArray();
+        _outputNames = session.OutputNames.ToArray();
     }
 
     /// <summary>The model's file path, or the name given to a model loaded from bytes.</summary>
@@ -52,7 +52,7 @@ public sealed class OnnxModel : IDisposable
     public IReadOnlyList<ModelIo> Outputs { get; }
 
     /// <summary>The library's session, for callers (benchmarks) that compare against a bare run.</summary>
-    internal InferenceSession Session => session;
+    internal InferenceSession Session => _session;
 
     /// <summary>Loads a model file. Throws <see cref="FileNotFoundException"/> or <see cref="InvalidModelException"/>.</summary>
     public static OnnxModel FromFile(string path, OnnxModelOptions? options = null, ILogger? logger = null)
@@ -81,7 +81,7 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Runs a single-input model on <paramref name="input"/> (read in place) of the given shape.</summary>
     public ModelOutputs Run(Memory<float> input, TensorShape shape, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Inputs.Count != 1)
             throw new InvalidOperationException($"Model {Name} has {Inputs.Count} inputs; name each with a TensorInput.");
         ReadOnlySpan<TensorInput> inputs = [new TensorInput(Inputs[0].Name, input, shape)];
@@ -98,7 +98,7 @@ public sealed class OnnxModel : IDisposable
     /// </summary>
     public ModelOutputs Run(ReadOnlySpan<TensorInput> inputs, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0 || !TryAddReference(), this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0 || !TryAddReference(), this);
         var names = new string[inputs.Length];
         var values = new OrtValue[inputs.Length];
         try
@@ -117,7 +117,7 @@ public sealed class OnnxModel : IDisposable
             {
                 // Disposing the registration waits for a callback in flight, so Terminate is never set on a disposed RunOptions.
                 using (cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions))
-                    outputs = session.Run(runOptions, names, values, outputNames);
+                    outputs = _session.Run(runOptions, names, values, _outputNames);
             }
             catch (OnnxRuntimeException ex) when (cancellationToken.IsCancellationRequested)
             {
@@ -131,7 +131,7 @@ public sealed class OnnxModel : IDisposable
                 outputs.Dispose();
                 throw new OperationCanceledException($"The run of model {Name} was cancelled while it ran.", cancellationToken);
             }
-            return new ModelOutputs(outputNames, outputs);
+            return new ModelOutputs(_outputNames, outputs);
         }
         finally
         {
@@ -144,7 +144,7 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Disposes the session now, or when the last run in flight finishes.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         ReleaseReference();
     }
@@ -153,18 +153,18 @@ public sealed class OnnxModel : IDisposable
     {
         while (true)
         {
-            var current = Volatile.Read(ref references);
+            var current = Volatile.Read(ref _references);
             if (current == 0)
                 return false;
-            if (Interlocked.CompareExchange(ref references, current + 1, current) == current)
+            if (Interlocked.CompareExchange(ref _references, current + 1, current) == current)
                 return true;
         }
     }
 
     private void ReleaseReference()
     {
-        if (Interlocked.Decrement(ref references) == 0)
-            session.Dispose();
+        if (Interlocked.Decrement(ref _references) == 0)
+            _session.Dispose();
     }
 
     private void CheckInput(in TensorInput input)

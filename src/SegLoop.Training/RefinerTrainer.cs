@@ -29,7 +29,7 @@ public sealed record TrainingProgress(string Stage, int Done, int Total);
 /// </summary>
 public sealed class RefinerTrainer(IBlobStore store, ModelRegistry registry, ILogger? logger = null)
 {
-    private readonly ILogger log = logger ?? NullLogger.Instance;
+    private readonly ILogger _log = logger ?? NullLogger.Instance;
 
     /// <summary>The base model as the refiner will name it: "grabcut" or "name@version", with the file's SHA-256.</summary>
     public async Task<(string Base, string? Sha256)> ResolveBaseAsync(string spec, CancellationToken cancellationToken)
@@ -127,7 +127,7 @@ public sealed class RefinerTrainer(IBlobStore store, ModelRegistry registry, ILo
     }
 
     private ModelLoadContext LoadContext(RefinerSettings settings) =>
-        new(registry, new OnnxModelOptions(), settings.GrabCutIterations, 3, log);
+        new(registry, new OnnxModelOptions(), settings.GrabCutIterations, 3, _log);
 
     /// <summary>One crop's sampled rows: read from the cache, or computed and cached (written whole, then renamed).</summary>
     private async Task<IReadOnlyList<RefinerRow>> CropRowsAsync(RefinerBackend backend, CropManifestRow crop, string cacheDir, int perCrop, int seed,

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SegLoop.Contracts;
-using SegLoop.Ingest;
 using SegLoop.Importers;
+using SegLoop.Ingest;
 using SegLoop.Ingest.Webhook;
 using SegLoop.Storage;
 using SegLoop.Testing;
@@ -107,14 +107,14 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         // NaN and Infinity cannot even be serialized by MassTransit's JSON serializer, so they arrive hand-written.
         async Task<string> RawRequest(string id, string message)
         {
-            const string queue = "pre-annotation-requested";
+            const string Queue = "pre-annotation-requested";
             var depths = await rig.Admin.QueueDepthsAsync(rig.VirtualHost);
-            var before = depths.GetValueOrDefault(queue + "_error") + depths.GetValueOrDefault(queue + "_skipped");
+            var before = depths.GetValueOrDefault(Queue + "_error") + depths.GetValueOrDefault(Queue + "_skipped");
             var envelope = "{\"messageId\":\"" + Guid.NewGuid() + "\",\"messageType\":[\"urn:message:segloop:pre-annotation-requested\"],\"message\":" + message + "}";
-            if (!await rig.Admin.PublishRawAsync(rig.VirtualHost, queue, envelope))
+            if (!await rig.Admin.PublishRawAsync(rig.VirtualHost, Queue, envelope))
                 return "not routed";
             var answer = WaitAnswer(rig, id);
-            var fault = WaitErrorQueueGrowth(rig, queue, before);
+            var fault = WaitErrorQueueGrowth(rig, Queue, before);
             return await await System.Threading.Tasks.Task.WhenAny(answer, fault);
         }
         static PreAnnotationRequested Req(string id, string image = "hostile/ok.jpg", string? model = null, params Prompt[] prompts) =>
@@ -266,15 +266,15 @@ public sealed class HostileInputTests(ITestOutputHelper output)
                 dir.Delete(recursive: true);
             }
         }
-        const string head = "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":640,\"height\":480}],\"categories\":[{\"id\":1,\"name\":\"person\"}],\"annotations\":";
+        const string Head = "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":640,\"height\":480}],\"categories\":[{\"id\":1,\"name\":\"person\"}],\"annotations\":";
         var images = new Dictionary<string, byte[]> { ["a.jpg"] = jpeg };
         yield return new("COCO file malformed", "cli:coco", () => Coco("{\"images\": [ {"), o => o.StartsWith("refused", StringComparison.Ordinal));
         yield return new("COCO file nested 10,000 deep", "cli:coco", () => Coco("{\"images\":" + new string('[', 10_000) + new string(']', 10_000) + "}"), o => o.StartsWith("refused", StringComparison.Ordinal));
-        yield return new("COCO unknown category", "cli:coco", () => Coco(head + "[{\"id\":1,\"image_id\":1,\"category_id\":99,\"segmentation\":[[1,1,50,1,50,50]],\"area\":1,\"bbox\":[1,1,49,49],\"iscrowd\":0}]}", images), o => o.Contains("unknown-category", StringComparison.Ordinal));
-        yield return new("COCO image file missing", "cli:coco", () => Coco(head + "[]}"), o => o.Contains("image-not-found", StringComparison.Ordinal));
-        yield return new("COCO image file truncated", "cli:coco", () => Coco(head + "[]}", new() { ["a.jpg"] = jpeg[..100] }), o => o.Contains("image-unreadable", StringComparison.Ordinal));
-        yield return new("COCO file_name traversal", "cli:coco", () => Coco(head.Replace("a.jpg", "../../../etc/passwd", StringComparison.Ordinal) + "[]}"), o => o.StartsWith("rejected", StringComparison.Ordinal) || o.StartsWith("refused", StringComparison.Ordinal));
-        yield return new("COCO RLE counts overflow", "cli:coco", () => Coco(head + "[{\"id\":1,\"image_id\":1,\"category_id\":1,\"segmentation\":{\"size\":[480,640],\"counts\":[2147483647,2147483647]},\"area\":1,\"bbox\":[1,1,2,2],\"iscrowd\":1}]}", images), o => o.Contains("rle", StringComparison.Ordinal) || o.StartsWith("refused", StringComparison.Ordinal));
+        yield return new("COCO unknown category", "cli:coco", () => Coco(Head + "[{\"id\":1,\"image_id\":1,\"category_id\":99,\"segmentation\":[[1,1,50,1,50,50]],\"area\":1,\"bbox\":[1,1,49,49],\"iscrowd\":0}]}", images), o => o.Contains("unknown-category", StringComparison.Ordinal));
+        yield return new("COCO image file missing", "cli:coco", () => Coco(Head + "[]}"), o => o.Contains("image-not-found", StringComparison.Ordinal));
+        yield return new("COCO image file truncated", "cli:coco", () => Coco(Head + "[]}", new() { ["a.jpg"] = jpeg[..100] }), o => o.Contains("image-unreadable", StringComparison.Ordinal));
+        yield return new("COCO file_name traversal", "cli:coco", () => Coco(Head.Replace("a.jpg", "../../../etc/passwd", StringComparison.Ordinal) + "[]}"), o => o.StartsWith("rejected", StringComparison.Ordinal) || o.StartsWith("refused", StringComparison.Ordinal));
+        yield return new("COCO RLE counts overflow", "cli:coco", () => Coco(Head + "[{\"id\":1,\"image_id\":1,\"category_id\":1,\"segmentation\":{\"size\":[480,640],\"counts\":[2147483647,2147483647]},\"area\":1,\"bbox\":[1,1,2,2],\"iscrowd\":1}]}", images), o => o.Contains("rle", StringComparison.Ordinal) || o.StartsWith("refused", StringComparison.Ordinal));
         yield return new("COCO duplicated image ids", "cli:coco", () => Coco("{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":640,\"height\":480},{\"id\":1,\"file_name\":\"a.jpg\",\"width\":640,\"height\":480}],\"categories\":[],\"annotations\":[]}", images), o => o.StartsWith("refused", StringComparison.Ordinal) || o.Contains("rejected", StringComparison.Ordinal));
     }
 

@@ -12,15 +12,15 @@ namespace SegLoop.Cli.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed partial class BadInputTests : IDisposable
 {
-    private readonly DirectoryInfo scratch = Directory.CreateTempSubdirectory("segloop-badinput-");
+    private readonly DirectoryInfo _scratch = Directory.CreateTempSubdirectory("segloop-badinput-");
 
-    public void Dispose() => scratch.Delete(recursive: true);
+    public void Dispose() => _scratch.Delete(recursive: true);
 
     private string AFile
     {
         get
         {
-            var path = Path.Combine(scratch.FullName, "a-file.txt");
+            var path = Path.Combine(_scratch.FullName, "a-file.txt");
             if (!File.Exists(path))
                 File.WriteAllText(path, "not json, not a model");
             return path;
@@ -34,7 +34,7 @@ public sealed partial class BadInputTests : IDisposable
         "--annotations" or "--coco" => SharedData.CocoMiniAnnotations,
         "--images" or "--root" or "--labels" => SharedData.CocoMiniImages,
         "--classes" or "FILE" or "--file" or "--export" => AFile,
-        "--out" => Path.Combine(scratch.FullName, "out"),
+        "--out" => Path.Combine(_scratch.FullName, "out"),
         "--date" => "2026-11-21",
         "--ground-truth" => SharedData.EcssdDev,
         "--preprocessing" => "rembg",
@@ -47,7 +47,7 @@ public sealed partial class BadInputTests : IDisposable
     {
         var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
         if (type == typeof(FileInfo))
-            return [Path.Combine(scratch.FullName, "missing.json"), scratch.FullName];
+            return [Path.Combine(_scratch.FullName, "missing.json"), _scratch.FullName];
         if (type == typeof(DirectoryInfo))
             return [AFile];
         if (type == typeof(int))
@@ -127,11 +127,11 @@ public sealed partial class BadInputTests : IDisposable
     [MemberData(nameof(TrippedOver))]
     public async Task IssueTable_Case_OneLineExit2(string what, string command)
     {
-        File.WriteAllText(Path.Combine(scratch.FullName, "empty.json"), "{}");
-        File.WriteAllText(Path.Combine(scratch.FullName, "emptylists.json"), """{"images":[],"annotations":[],"categories":[]}""");
+        File.WriteAllText(Path.Combine(_scratch.FullName, "empty.json"), "{}");
+        File.WriteAllText(Path.Combine(_scratch.FullName, "emptylists.json"), """{"images":[],"annotations":[],"categories":[]}""");
         var args = command.Replace("{file}", AFile, StringComparison.Ordinal).Replace("{ecssd}", SharedData.EcssdDev, StringComparison.Ordinal)
-            .Replace("{scratch}", scratch.FullName, StringComparison.Ordinal).Replace("{empty}", Path.Combine(scratch.FullName, "empty.json"), StringComparison.Ordinal)
-            .Replace("{emptylists}", Path.Combine(scratch.FullName, "emptylists.json"), StringComparison.Ordinal)
+            .Replace("{scratch}", _scratch.FullName, StringComparison.Ordinal).Replace("{empty}", Path.Combine(_scratch.FullName, "empty.json"), StringComparison.Ordinal)
+            .Replace("{emptylists}", Path.Combine(_scratch.FullName, "emptylists.json"), StringComparison.Ordinal)
             .Replace("{coco}", SharedData.CocoMiniAnnotations, StringComparison.Ordinal).Replace("{cocoimages}", SharedData.CocoMiniImages, StringComparison.Ordinal)
             .Split(' ');
 
@@ -141,7 +141,7 @@ public sealed partial class BadInputTests : IDisposable
         AssertOneCleanLine(stdout + stderr, args);
         // Checked before work: nothing evaluated, nothing published.
         Assert.DoesNotContain("evaluated ", stderr, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(scratch.FullName, "store", "prelabel")), "prelabel published images before checking --model");
+        Assert.False(Directory.Exists(Path.Combine(_scratch.FullName, "store", "prelabel")), "prelabel published images before checking --model");
     }
 
     private static void AssertOneCleanLine(string output, IEnumerable<string> args)

@@ -12,31 +12,31 @@ public sealed class ConsoleCollection
 /// <summary>Captures Spectre's console and Console.Error for the duration of one verb.</summary>
 public sealed class ConsoleCapture : IDisposable
 {
-    private readonly IAnsiConsole previous = AnsiConsole.Console;
-    private readonly TextWriter previousError = Console.Error;
-    private readonly StringWriter output = new();
-    private readonly StringWriter error = new();
+    private readonly IAnsiConsole _previous = AnsiConsole.Console;
+    private readonly TextWriter _previousError = Console.Error;
+    private readonly StringWriter _output = new();
+    private readonly StringWriter _error = new();
 
     public ConsoleCapture()
     {
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(output),
+            Out = new AnsiConsoleOutput(_output),
             Ansi = AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
         AnsiConsole.Console.Profile.Width = 240;
-        Console.SetError(error);
+        Console.SetError(_error);
     }
 
-    public string Output => output.ToString();
+    public string Output => _output.ToString();
 
-    public string Error => error.ToString();
+    public string Error => _error.ToString();
 
     public void Dispose()
     {
-        AnsiConsole.Console = previous;
-        Console.SetError(previousError);
+        AnsiConsole.Console = _previous;
+        Console.SetError(_previousError);
     }
 }

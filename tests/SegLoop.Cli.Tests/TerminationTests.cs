@@ -193,33 +193,33 @@ public sealed class TerminationTests
 
     private sealed class TempDir : IDisposable
     {
-        private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("segloop-signal-");
+        private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("segloop-signal-");
 
-        public string Root => dir.FullName;
+        public string Root => _dir.FullName;
 
-        public string Path(string name) => System.IO.Path.Combine(dir.FullName, name);
+        public string Path(string name) => System.IO.Path.Combine(_dir.FullName, name);
 
-        public void Dispose() => dir.Delete(recursive: true);
+        public void Dispose() => _dir.Delete(recursive: true);
     }
 
     /// <summary>Accepts TCP connections on a loopback port and never reads or answers; counts them.</summary>
     private sealed class SilentServer : IDisposable
     {
-        private readonly TcpListener listener = new(IPAddress.Loopback, 0);
-        private readonly List<Socket> accepted = [];
-        private readonly CancellationTokenSource stop = new();
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly List<Socket> _accepted = [];
+        private readonly CancellationTokenSource _stop = new();
 
         public SilentServer()
         {
-            listener.Start();
-            Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             _ = Task.Run(async () =>
             {
-                while (!stop.IsCancellationRequested)
+                while (!_stop.IsCancellationRequested)
                 {
-                    var socket = await listener.AcceptSocketAsync(stop.Token);
-                    lock (accepted)
-                        accepted.Add(socket);
+                    var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                    lock (_accepted)
+                        _accepted.Add(socket);
                 }
             });
         }
@@ -230,21 +230,21 @@ public sealed class TerminationTests
         {
             get
             {
-                lock (accepted)
-                    return accepted.Count;
+                lock (_accepted)
+                    return _accepted.Count;
             }
         }
 
         public void Dispose()
         {
-            stop.Cancel();
-            listener.Stop();
-            lock (accepted)
+            _stop.Cancel();
+            _listener.Stop();
+            lock (_accepted)
             {
-                foreach (var socket in accepted)
+                foreach (var socket in _accepted)
                     socket.Dispose();
             }
-            stop.Dispose();
+            _stop.Dispose();
         }
     }
 }

@@ -1,8 +1,8 @@
-using SegLoop.Vision;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SegLoop.CropBuilder.Datasets;
 using SegLoop.Storage;
+using SegLoop.Vision;
 
 namespace SegLoop.CropBuilder.Tests;
 

@@ -103,18 +103,18 @@ public sealed class GeometryTests
     public void Find_ConcaveRing_CentreIsOnTheObject()
     {
         // A ring: the box centre is a hole, so the centre pixel must be the nearest ring pixel.
-        const int n = 21;
-        var mask = new byte[n * n];
-        for (var y = 0; y < n; y++)
+        const int N = 21;
+        var mask = new byte[N * N];
+        for (var y = 0; y < N; y++)
         {
-            for (var x = 0; x < n; x++)
+            for (var x = 0; x < N; x++)
             {
                 var d2 = ((x - 10) * (x - 10)) + ((y - 10) * (y - 10));
-                mask[(y * n) + x] = d2 is >= 49 and <= 100 ? (byte)1 : (byte)0;
+                mask[(y * N) + x] = d2 is >= 49 and <= 100 ? (byte)1 : (byte)0;
             }
         }
-        var p = CentrePixel.Find(mask, n, n);
-        Assert.Equal(1, mask[(p.Y * n) + p.X]);
+        var p = CentrePixel.Find(mask, N, N);
+        Assert.Equal(1, mask[(p.Y * N) + p.X]);
         Assert.Equal(49, ((p.X - 10) * (p.X - 10)) + ((p.Y - 10) * (p.Y - 10)));
     }
 
@@ -122,13 +122,13 @@ public sealed class GeometryTests
     public void Find_TwoPieces_PicksTheNearerPiece()
     {
         // Two blobs left and right, nothing in the middle; the right one is one column nearer the centre.
-        const int w = 11, h = 3;
-        var mask = new byte[w * h];
-        mask[(1 * w) + 0] = 1;
-        mask[(1 * w) + 1] = 1;
-        mask[(1 * w) + 7] = 1;
-        mask[(1 * w) + 10] = 1;
-        Assert.Equal(new Point(7, 1), CentrePixel.Find(mask, w, h));
+        const int W = 11, H = 3;
+        var mask = new byte[W * H];
+        mask[(1 * W) + 0] = 1;
+        mask[(1 * W) + 1] = 1;
+        mask[(1 * W) + 7] = 1;
+        mask[(1 * W) + 10] = 1;
+        Assert.Equal(new Point(7, 1), CentrePixel.Find(mask, W, H));
     }
 
     [Fact]

@@ -122,17 +122,17 @@ public sealed class ImageCropperTests
     public async Task CropDocumentAsync_ObjectsAtTheBorder_PaddedWithPadValueAndValidRegionRecorded()
     {
         // A 60x40 mid-grey image with a square in the top-left corner and one in the bottom-right.
-        const int w = 60, h = 40;
-        var pixels = Enumerable.Repeat((byte)128, w * h * 3).ToArray();
-        using var image = Image.FromPixels(w, h, 3, pixels);
+        const int W = 60, H = 40;
+        var pixels = Enumerable.Repeat((byte)128, W * H * 3).ToArray();
+        using var image = Image.FromPixels(W, H, 3, pixels);
         var store = new InMemoryBlobStore();
         await store.PutBytesAsync("images/t/border.png", image.EncodePng());
-        var document = Document("images/t/border.png", w, h,
-            Instance("corner", Square(w, h, 0, 0, 12, 10)),
-            Instance("far-corner", Square(w, h, 50, 33, 10, 7)),
-            Instance("crowd", Square(w, h, 20, 10, 10, 10), crowd: true),
-            Instance("tiny", Square(w, h, 30, 30, 3, 3)),
-            Instance("thin", Square(w, h, 5, 25, 30, 2)));
+        var document = Document("images/t/border.png", W, H,
+            Instance("corner", Square(W, H, 0, 0, 12, 10)),
+            Instance("far-corner", Square(W, H, 50, 33, 10, 7)),
+            Instance("crowd", Square(W, H, 20, 10, 10, 10), crowd: true),
+            Instance("tiny", Square(W, H, 30, 30, 3, 3)),
+            Instance("thin", Square(W, H, 5, 25, 30, 2)));
         var cropper = CocoMini.Cropper(store, new CropBuilderOptions { PadValue = 7, MinArea = 20, MinSide = 3 });
 
         var result = await cropper.CropDocumentAsync(document, "tx", "test", CancellationToken.None);
@@ -142,12 +142,12 @@ public sealed class ImageCropperTests
         Assert.Equal(2, result.SkippedCounts[ImageCropper.SkippedTooSmall]);
         foreach (var row in result.Rows)
         {
-            Assert.True(row.Window.X < 0 || row.Window.Y < 0 || row.Window.X + row.Window.Width > w || row.Window.Y + row.Window.Height > h,
+            Assert.True(row.Window.X < 0 || row.Window.Y < 0 || row.Window.X + row.Window.Width > W || row.Window.Y + row.Window.Height > H,
                 $"{row.InstanceId}: window {row.Window} does not leave the image");
             var vx0 = Math.Max(0, row.Window.X) - row.Window.X;
             var vy0 = Math.Max(0, row.Window.Y) - row.Window.Y;
-            var vx1 = Math.Min(w, row.Window.X + row.Window.Width) - row.Window.X;
-            var vy1 = Math.Min(h, row.Window.Y + row.Window.Height) - row.Window.Y;
+            var vx1 = Math.Min(W, row.Window.X + row.Window.Width) - row.Window.X;
+            var vy1 = Math.Min(H, row.Window.Y + row.Window.Height) - row.Window.Y;
             Assert.Equal(new PixelBox(vx0, vy0, vx1 - vx0, vy1 - vy0), row.ValidRegion);
 
             // The crop is the pad value outside the valid region and the image inside (PNG source: lossless; JPEG

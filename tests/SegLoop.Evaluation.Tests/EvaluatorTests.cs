@@ -1,5 +1,5 @@
-using SegLoop.Inference.Backends;
 using SegLoop.Evaluation;
+using SegLoop.Inference.Backends;
 using SegLoop.Testing;
 using SegLoop.Vision.Coco;
 using Xunit;

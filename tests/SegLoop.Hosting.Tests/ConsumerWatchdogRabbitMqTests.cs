@@ -99,14 +99,14 @@ public sealed class ConsumerWatchdogRabbitMqTests
         using var host = BuildHost(vhost, gate, handler);
         await StartAsync(host);
 
-        const int count = 40; // 40 x 300 ms over 2 slots: about 6 s of backlog, three times StallAfter
-        for (var n = 0; n < count; n++)
+        const int Count = 40; // 40 x 300 ms over 2 slots: about 6 s of backlog, three times StallAfter
+        for (var n = 0; n < Count; n++)
             await host.Services.GetRequiredService<IPublishEndpoint>().Publish(new Chore(n));
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (Volatile.Read(ref gate.Done) < count && DateTime.UtcNow < deadline)
+        while (Volatile.Read(ref gate.Done) < Count && DateTime.UtcNow < deadline)
             await Task.Delay(100);
 
-        Assert.Equal(count, gate.Done);
+        Assert.Equal(Count, gate.Done);
         if (handler.Stalled.Task.IsCompleted)
             Assert.Fail($"reported a stall: {await handler.Stalled.Task}");
         await host.StopAsync();

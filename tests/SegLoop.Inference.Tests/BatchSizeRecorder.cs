@@ -6,23 +6,23 @@ namespace SegLoop.Inference.Tests;
 /// <summary>Listens to the "SegLoop.Inference" meter's batch-size histogram: the sizes of the model runs that happened.</summary>
 internal sealed class BatchSizeRecorder : IDisposable
 {
-    private readonly MeterListener listener = new();
-    private readonly ConcurrentQueue<int> sizes = new();
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<int> _sizes = new();
 
     /// <summary>Only the meter that <paramref name="meterFactory"/> (one host's) creates: tests in parallel have their own.</summary>
     public BatchSizeRecorder(IMeterFactory meterFactory)
     {
-        listener.InstrumentPublished = (instrument, l) =>
+        _listener.InstrumentPublished = (instrument, l) =>
         {
             if (instrument.Meter.Name == InferenceMetrics.MeterName && instrument.Name == InferenceMetrics.BatchSizeName &&
                 ReferenceEquals(instrument.Meter.Scope, meterFactory))
                 l.EnableMeasurementEvents(instrument);
         };
-        listener.SetMeasurementEventCallback<int>((_, value, _, _) => sizes.Enqueue(value));
-        listener.Start();
+        _listener.SetMeasurementEventCallback<int>((_, value, _, _) => _sizes.Enqueue(value));
+        _listener.Start();
     }
 
-    public IReadOnlyList<int> Sizes => sizes.ToArray();
+    public IReadOnlyList<int> Sizes => _sizes.ToArray();
 
-    public void Dispose() => listener.Dispose();
+    public void Dispose() => _listener.Dispose();
 }

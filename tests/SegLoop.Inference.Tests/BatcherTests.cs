@@ -56,12 +56,12 @@ public sealed class BatcherTests
 
     private sealed class SlowBackend(TimeSpan perBatch) : CropBackend
     {
-        private int running;
-        private int mostAtOnce;
+        private int _running;
+        private int _mostAtOnce;
 
         public ConcurrentQueue<int> Batches { get; } = new();
 
-        public int MostAtOnce => mostAtOnce;
+        public int MostAtOnce => _mostAtOnce;
 
         public override string Model => "slow";
 
@@ -73,14 +73,14 @@ public sealed class BatcherTests
 
         public override IReadOnlyList<CropProbabilities> Run(StagedBatch batch, CancellationToken cancellationToken)
         {
-            var now = Interlocked.Increment(ref running);
+            var now = Interlocked.Increment(ref _running);
             int seen;
-            while ((seen = Volatile.Read(ref mostAtOnce)) < now && Interlocked.CompareExchange(ref mostAtOnce, now, seen) != seen)
+            while ((seen = Volatile.Read(ref _mostAtOnce)) < now && Interlocked.CompareExchange(ref _mostAtOnce, now, seen) != seen)
             {
             }
             Batches.Enqueue(batch.Crops.Count);
             Thread.Sleep(perBatch);
-            Interlocked.Decrement(ref running);
+            Interlocked.Decrement(ref _running);
             return batch.Crops.Select(c => new CropProbabilities(new float[4], 2, 2)).ToList();
         }
     }

@@ -11,12 +11,12 @@ public sealed class OnnxBackendTests : IDisposable
 {
     private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
-    private readonly SaliencyNet net = OnnxTestModels.SaliencyNet();
-    private readonly OnnxModel model;
+    private readonly SaliencyNet _net = OnnxTestModels.SaliencyNet();
+    private readonly OnnxModel _model;
 
-    public OnnxBackendTests() => model = OnnxModel.FromBytes(net.Onnx, name: "saliency");
+    public OnnxBackendTests() => _model = OnnxModel.FromBytes(_net.Onnx, name: "saliency");
 
-    public void Dispose() => model.Dispose();
+    public void Dispose() => _model.Dispose();
 
     [Fact]
     public void Stage_IsNetTinyImage_IsRgbMinus128Over256()
@@ -29,7 +29,7 @@ public sealed class OnnxBackendTests : IDisposable
         pixels[(((2 * 4) + 1) * 3) + 2] = 120;
         pixels[(((3 * 4) + 3) * 3) + 2] = 255;
         using var image = Image.FromPixels(4, 4, 3, pixels);
-        var backend = new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 4, Mean = 128, Std = 256 }, "isnet", "v1");
+        var backend = new OnnxBackend(_model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 4, Mean = 128, Std = 256 }, "isnet", "v1");
         var prompt = PromptGeometry.Prepare(new Prompt { Box = new BoundingBox(1, 1, 2, 2) }, 0, 4, 4, padding: 0.5);
 
         using var input = backend.Prepare(image, prompt);
@@ -52,7 +52,7 @@ public sealed class OnnxBackendTests : IDisposable
         // edges. IS-Net gets only the part inside the image (no black border); the window's outside part is 0.
         var pixels = Enumerable.Repeat((byte)200, 12 * 10 * 3).ToArray();
         using var image = Image.FromPixels(12, 10, 3, pixels);
-        var backend = new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 8, Mean = 128, Std = 256 }, "isnet", "v1");
+        var backend = new OnnxBackend(_model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 8, Mean = 128, Std = 256 }, "isnet", "v1");
         var prompt = PromptGeometry.Prepare(new Prompt { Box = new BoundingBox(0, 0, 2, 2) }, 0, 12, 10, padding: 1.0);
         Assert.True(prompt.Window.X < 0 && prompt.Window.Y < 0);
 
@@ -79,7 +79,7 @@ public sealed class OnnxBackendTests : IDisposable
     public void Constructor_IsNetWithoutStd_Refused()
     {
         var e = Assert.Throws<ArgumentException>(() =>
-            new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 1024 }, "isnet", "v1"));
+            new OnnxBackend(_model, new OnnxPreprocessing { Mode = PreprocessingMode.IsNet, InputSize = 1024 }, "isnet", "v1"));
         Assert.Contains("non-zero Std", e.Message, StringComparison.Ordinal);
     }
 
@@ -106,7 +106,7 @@ public sealed class OnnxBackendTests : IDisposable
         pixels[(((2 * 4) + 1) * 3) + 2] = 120;
         pixels[(((3 * 4) + 3) * 3) + 2] = 240;
         using var image = Image.FromPixels(4, 4, 3, pixels);
-        var backend = new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.Rembg, InputSize = 4 }, "saliency", "v1");
+        var backend = new OnnxBackend(_model, new OnnxPreprocessing { Mode = PreprocessingMode.Rembg, InputSize = 4 }, "saliency", "v1");
         // Box 2 x 2 at (1, 1) with 50 % padding: the window is the whole 4 x 4 image, so the resize is the identity.
         var prompt = PromptGeometry.Prepare(new Prompt { Box = new BoundingBox(1, 1, 2, 2) }, 0, 4, 4, padding: 0.5);
         Assert.Equal(new Rect(0, 0, 4, 4), prompt.Window);
@@ -133,7 +133,7 @@ public sealed class OnnxBackendTests : IDisposable
     public void Prepare_Fcn_PaddedToMultipleOf32()
     {
         using var image = Image.FromPixels(50, 40, 3, new byte[50 * 40 * 3]);
-        var backend = new OnnxBackend(model, new OnnxPreprocessing { Mode = PreprocessingMode.Fcn }, "saliency", "v1");
+        var backend = new OnnxBackend(_model, new OnnxPreprocessing { Mode = PreprocessingMode.Fcn }, "saliency", "v1");
         var prompt = PromptGeometry.Prepare(new Prompt { Box = new BoundingBox(10, 10, 30, 20) }, 0, 50, 40, padding: 0.15);
         // Tensors are pooled: leave a dirty array of the size this one needs in the pool, as an earlier crop would.
         var dirty = System.Buffers.ArrayPool<float>.Shared.Rent(3 * 32 * 64);
@@ -159,7 +159,7 @@ public sealed class OnnxBackendTests : IDisposable
             var input = new float[3 * 3 * 3];
             for (var c = 0; c < 3; c++)
                 input.AsSpan(c * 9, 9).Fill((value01 - Mean[c]) / Std[c]);
-            return net.ExpectedOutput(input, 1, 3, 3)[4];
+            return _net.ExpectedOutput(input, 1, 3, 3)[4];
         }
         return Response(1) > Response(0) ? ((byte)255, (byte)0) : ((byte)0, (byte)255);
     }
@@ -172,7 +172,7 @@ public sealed class OnnxBackendTests : IDisposable
         var (foreground, background) = SalientColours();
         var square = new Rect(34, 30, 30, 34);
         using var image = TestImages.Squares(96, 96, background, foreground, square);
-        var segmenter = Segmenters.Onnx(model, new OnnxPreprocessing { Mode = mode }, "saliency", "v1");
+        var segmenter = Segmenters.Onnx(_model, new OnnxPreprocessing { Mode = mode }, "saliency", "v1");
 
         var result = Assert.Single(await segmenter.SegmentAsync(image, [new Prompt { Box = new BoundingBox(34, 30, 30, 34) }], 0.5));
 
@@ -189,7 +189,7 @@ public sealed class OnnxBackendTests : IDisposable
         var big = new Rect(8, 8, 24, 24);
         var small = new Rect(44, 14, 12, 12);
         using var image = TestImages.Squares(64, 40, background, foreground, big, small);
-        var segmenter = Segmenters.Onnx(model, new OnnxPreprocessing { Mode = PreprocessingMode.Fcn }, "saliency", "v1");
+        var segmenter = Segmenters.Onnx(_model, new OnnxPreprocessing { Mode = PreprocessingMode.Fcn }, "saliency", "v1");
         // The box holds both squares; its centre (32, 20) is background.
         var box = new BoundingBox(4, 4, 56, 32);
         var bigMask = TestImages.RectMask(64, 40, big);

@@ -15,9 +15,9 @@ public sealed class PlacedMaskTests
     [InlineData(1, 1, 68, 53)]    // box almost the whole image
     public void ToRleAndFindPolygons_RandomBlobs_EqualImageMaskEncoding(int x, int y, int w, int h)
     {
-        const int imageWidth = 70, imageHeight = 55;
+        const int ImageWidth = 70, ImageHeight = 55;
         var random = new Random((x * 31) + y);
-        var prompt = PromptGeometry.Prepare(new Prompt { Box = new BoundingBox(x, y, w, h) }, 0, imageWidth, imageHeight, PromptGeometry.DefaultPadding);
+        var prompt = PromptGeometry.Prepare(new Prompt { Box = new BoundingBox(x, y, w, h) }, 0, ImageWidth, ImageHeight, PromptGeometry.DefaultPadding);
         var window = prompt.Window;
         var values = new float[window.Width * window.Height];
         // Blobs with holes and touching the window's edges, plus noise.
@@ -30,11 +30,11 @@ public sealed class PlacedMaskTests
         }
         var probabilities = new CropProbabilities(values, window.Width, window.Height);
 
-        var placed = MaskPostprocessor.Finish(prompt, probabilities, 0.5, imageWidth, imageHeight);
+        var placed = MaskPostprocessor.Finish(prompt, probabilities, 0.5, ImageWidth, ImageHeight);
         var full = placed.ToImageMask();
 
         Assert.True(full.Area > 0);
-        var expectedRle = RleMask.Encode(full.Data, imageHeight, imageWidth);
+        var expectedRle = RleMask.Encode(full.Data, ImageHeight, ImageWidth);
         Assert.Equal(expectedRle.ToCompressedString(), placed.ToRle().ToCompressedString());
         var expectedPolygons = MaskOps.FindPolygons(full);
         var actualPolygons = placed.FindPolygons();
@@ -52,8 +52,8 @@ public sealed class PlacedMaskTests
     public void NormalizeBgr_RandomPixels_EqualsRgbFormulaBitForBit()
     {
         var random = new Random(3);
-        const int width = 13, height = 7;
-        var bgr = new byte[width * height * 3];
+        const int Width = 13, Height = 7;
+        var bgr = new byte[Width * Height * 3];
         random.NextBytes(bgr);
         var rgb = new byte[bgr.Length];
         for (var i = 0; i < bgr.Length; i += 3)
@@ -68,7 +68,7 @@ public sealed class PlacedMaskTests
 
         var tensor = new float[3 * 16 * 8];
         tensor.AsSpan().Fill(float.NaN); // a reused buffer: the padding must be overwritten
-        OnnxBackend.NormalizeBgr(bgr, width, height, 16, 8, tensor);
+        OnnxBackend.NormalizeBgr(bgr, Width, Height, 16, 8, tensor);
 
         for (var y = 0; y < 8; y++)
         {
@@ -76,7 +76,7 @@ public sealed class PlacedMaskTests
             {
                 for (var c = 0; c < 3; c++)
                 {
-                    var expected = x < width && y < height ? ((rgb[(((y * width) + x) * 3) + c] * scale) - mean[c]) / std[c] : 0f;
+                    var expected = x < Width && y < Height ? ((rgb[(((y * Width) + x) * 3) + c] * scale) - mean[c]) / std[c] : 0f;
                     Assert.Equal(expected, tensor[(c * 16 * 8) + (y * 16) + x]);
                 }
             }

@@ -12,8 +12,8 @@ namespace SegLoop.Inference.Tests;
 /// <summary>Requests answered by the service itself (no bus) and through the in-memory bus.</summary>
 public sealed class PreAnnotationServiceTests : IAsyncLifetime
 {
-    private readonly InMemoryBlobStore store = new();
-    private ServiceProvider provider = null!;
+    private readonly InMemoryBlobStore _store = new();
+    private ServiceProvider _provider = null!;
 
     public async Task InitializeAsync()
     {
@@ -24,17 +24,17 @@ public sealed class PreAnnotationServiceTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddSingleton<IBlobStore>(store);
+        services.AddSingleton<IBlobStore>(_store);
         services.AddInference(configuration);
-        provider = services.BuildServiceProvider();
-        await store.PutBytesAsync("images/object.png", TestImages.ObjectPng(64, 48, new Rect(20, 14, 24, 20), seed: 1));
-        await store.PutBytesAsync("images/garbage.png", "not an image"u8.ToArray());
+        _provider = services.BuildServiceProvider();
+        await _store.PutBytesAsync("images/object.png", TestImages.ObjectPng(64, 48, new Rect(20, 14, 24, 20), seed: 1));
+        await _store.PutBytesAsync("images/garbage.png", "not an image"u8.ToArray());
     }
 
-    public async Task DisposeAsync() => await provider.DisposeAsync();
+    public async Task DisposeAsync() => await _provider.DisposeAsync();
 
     private Task<PreAnnotationOutcome> HandleAsync(PreAnnotationRequested request) =>
-        provider.GetRequiredService<PreAnnotationService>().HandleAsync(request, CancellationToken.None);
+        _provider.GetRequiredService<PreAnnotationService>().HandleAsync(request, CancellationToken.None);
 
     private static PreAnnotationRequested Request(string imageKey, string? model = null, params Prompt[] prompts) => new()
     {
@@ -60,7 +60,7 @@ public sealed class PreAnnotationServiceTests : IAsyncLifetime
         Assert.NotEmpty(mask.Polygons);
         Assert.InRange(mask.Score, 0.99, 1.0);
         Assert.Equal("prelabels/r-1.json", completed.ResultsKey);
-        var results = await store.GetJsonAsync<List<CocoResult>>(completed.ResultsKey);
+        var results = await _store.GetJsonAsync<List<CocoResult>>(completed.ResultsKey);
         Assert.Equal(mask.Rle, Assert.Single(results).Segmentation);
         Assert.Equal("images/object.png", results[0].ImageId);
     }
@@ -122,7 +122,7 @@ public sealed class PreAnnotationServiceTests : IAsyncLifetime
     [Fact]
     public async Task Bus_MissingImageAndUnknownModel_PublishedAsPreAnnotationFailed()
     {
-        using var host = InferenceHost.Build(store, new Dictionary<string, string?> { ["Bus:Transport"] = "InMemory" });
+        using var host = InferenceHost.Build(_store, new Dictionary<string, string?> { ["Bus:Transport"] = "InMemory" });
         await InferenceHost.StartAsync(host);
         var publish = host.Services.GetRequiredService<IPublishEndpoint>();
 

@@ -14,8 +14,8 @@ public sealed class RabbitMqLoadTests
     [Fact]
     public async Task Publish_1000RequestsFrom50Publishers_AllAnsweredNoneLostBatchesLargerThanOne()
     {
-        const int requests = 1000;
-        const int publishers = 50;
+        const int Requests = 1000;
+        const int Publishers = 50;
         await using var vhost = await RabbitMqVirtualHost.CreateAsync();
         var store = new InMemoryBlobStore();
         // 20 distinct small images; every 10th request names an image that does not exist.
@@ -37,18 +37,18 @@ public sealed class RabbitMqLoadTests
             ImageKey = n % 10 == 9 ? $"images/load/missing-{n}.png" : $"images/load/{n % 20}.png",
             Prompts = [new Prompt { Box = new BoundingBox(8, 10, 22, 18), Label = $"a{n}" }],
         };
-        await Task.WhenAll(Enumerable.Range(0, publishers).Select(p => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, Publishers).Select(p => Task.Run(async () =>
         {
-            for (var n = p; n < requests; n += publishers)
+            for (var n = p; n < Requests; n += Publishers)
                 await publish.Publish(Request(n));
         })));
 
         var collector = host.Services.GetRequiredService<ResultCollector>();
-        await collector.WaitForAsync(requests, TimeSpan.FromMinutes(4));
+        await collector.WaitForAsync(Requests, TimeSpan.FromMinutes(4));
         await Task.Delay(500); // a duplicate answer would arrive after the last expected one
 
-        var expectedIds = Enumerable.Range(0, requests).Select(n => $"load-{n:D4}").ToHashSet();
-        Assert.Equal(requests, collector.Count);
+        var expectedIds = Enumerable.Range(0, Requests).Select(n => $"load-{n:D4}").ToHashSet();
+        Assert.Equal(Requests, collector.Count);
         Assert.Empty(collector.Duplicates);
         Assert.True(expectedIds.SetEquals(collector.Completed.Keys.Concat(collector.Failed.Keys)), "answers do not match the request ids");
         Assert.Equal(100, collector.Failed.Count);

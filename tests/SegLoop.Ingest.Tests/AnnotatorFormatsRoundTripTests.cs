@@ -21,19 +21,19 @@ namespace SegLoop.Ingest.Tests;
 public sealed class AnnotatorFormatsRoundTripTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly ImportTarget Target = new("acme", "street", "everyday");
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "segloop-interop-" + Guid.NewGuid().ToString("N")[..8]);
-    private IngestTestHost host = null!;
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "segloop-interop-" + Guid.NewGuid().ToString("N")[..8]);
+    private IngestTestHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(folder);
-        host = await IngestTestHost.StartAsync();
+        Directory.CreateDirectory(_folder);
+        _host = await IngestTestHost.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await host.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
+        await _host.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class AnnotatorFormatsRoundTripTests(ITestOutputHelper output) : I
     {
         var (coco, original) = await LoadCocoMiniAsync();
         var tasks = LabelStudioRegions.ToTasks(original, i => "/data/local-files/?d=coco-mini/train2017/" + i.FileName, new LsNames());
-        var export = Path.Combine(folder, "label-studio.json");
+        var export = Path.Combine(_folder, "label-studio.json");
         await File.WriteAllTextAsync(export, JsonSerializer.Serialize(tasks, LsJson.Options));
 
         var summary = await ImportAsync(new LabelStudioImporter(export, new FolderImageSource(SharedData.CocoMiniImages)));
@@ -54,7 +54,7 @@ public sealed class AnnotatorFormatsRoundTripTests(ITestOutputHelper output) : I
     public async Task CocoToCvatXmlToSegLoopToCoco_CocoMini_SameMasks()
     {
         var (coco, original) = await LoadCocoMiniAsync();
-        var xml = Path.Combine(folder, "annotations.xml");
+        var xml = Path.Combine(_folder, "annotations.xml");
         await using (var stream = File.Create(xml))
             CvatXml.Write(stream, original);
 
@@ -91,7 +91,7 @@ public sealed class AnnotatorFormatsRoundTripTests(ITestOutputHelper output) : I
             },
             new LsTask { Id = "8", Data = new Dictionary<string, JsonElement> { ["image"] = JsonSerializer.SerializeToElement(image.FileName) }, Annotations = [new LsAnnotation { WasCancelled = true }] },
         };
-        var export = Path.Combine(folder, "bad.json");
+        var export = Path.Combine(_folder, "bad.json");
         await File.WriteAllTextAsync(export, JsonSerializer.Serialize(tasks, LsJson.Options));
 
         var summary = await ImportAsync(new LabelStudioImporter(export, new FolderImageSource(SharedData.CocoMiniImages)));
@@ -114,7 +114,7 @@ public sealed class AnnotatorFormatsRoundTripTests(ITestOutputHelper output) : I
     private async Task<IngestSummary> ImportAsync(IAnnotationImporter importer)
     {
         var requests = importer.Open(Target, CancellationToken.None);
-        var batch = new IngestBatch(host.Processor, host.Services.GetRequiredService<ITestHarness>().Bus);
+        var batch = new IngestBatch(_host.Processor, _host.Services.GetRequiredService<ITestHarness>().Bus);
         var summary = await batch.RunAsync(requests.Requests, null, CancellationToken.None);
         foreach (var rejected in summary.Outcomes.Where(o => !o.Accepted).Take(3))
             output.WriteLine($"{rejected.Rejected!.TaskId}: {string.Join("; ", rejected.Rejected.Reasons.Select(r => $"{r.Code} {r.Item}: {r.Detail}"))}");
@@ -125,7 +125,7 @@ public sealed class AnnotatorFormatsRoundTripTests(ITestOutputHelper output) : I
     private async Task AssertSameMasksAsync(CocoDataset coco, IReadOnlyList<InteropImage> original, string route)
     {
         var stored = new List<InteropImage>();
-        await foreach (var image in StoredAnnotations.ReadAsync(host.Store, Target.Customer, Target.Project, null, CancellationToken.None))
+        await foreach (var image in StoredAnnotations.ReadAsync(_host.Store, Target.Customer, Target.Project, null, CancellationToken.None))
             stored.Add(image);
         using var json = new MemoryStream();
         CocoInstancesWriter.Write(json, stored);

@@ -251,20 +251,20 @@ public sealed class BoundsTests
             Directory.CreateDirectory(Path.Combine(dir.FullName, "images"));
             Directory.CreateDirectory(Path.Combine(dir.FullName, "labels"));
             File.WriteAllText(Path.Combine(dir.FullName, "classes.txt"), "0 Void\n1 Dot\n2 Blob\n3 Car\n");
-            const int w = 120, h = 90;
-            var isolated = new byte[w * h];
-            for (var y = 0; y < h; y += 2)
-                for (var x = 0; x < w; x += 2)
-                    isolated[(y * w) + x] = 1;
-            var random = new byte[w * h];
+            const int W = 120, H = 90;
+            var isolated = new byte[W * H];
+            for (var y = 0; y < H; y += 2)
+                for (var x = 0; x < W; x += 2)
+                    isolated[(y * W) + x] = 1;
+            var random = new byte[W * H];
             var rng = new Random(20);
             for (var i = 0; i < random.Length; i++)
                 random[i] = (byte)rng.Next(0, 4);
             foreach (var (stem, labels) in new[] { ("isolated", isolated), ("random", random) })
             {
-                using var image = Image.FromPixels(w, h, 1, labels);
+                using var image = Image.FromPixels(W, H, 1, labels);
                 File.WriteAllBytes(Path.Combine(dir.FullName, "labels", stem + ".png"), image.EncodePng());
-                File.WriteAllBytes(Path.Combine(dir.FullName, "images", stem + ".png"), TestImages.Png(w, h));
+                File.WriteAllBytes(Path.Combine(dir.FullName, "images", stem + ".png"), TestImages.Png(W, H));
             }
 
             var requests = new LabelMapImporter(Path.Combine(dir.FullName, "images"), Path.Combine(dir.FullName, "labels"),
@@ -272,12 +272,12 @@ public sealed class BoundsTests
 
             foreach (var (request, labels) in requests.Zip(new[] { isolated, random }))
             {
-                var expected = ReferenceRegions(labels, w, h, ignored: 0);
-                var actual = request.Payload.Instances!.ToDictionary(i => i!.Id!, i => RleMask.FromCompressedString(h, w, i!.Rle!.Counts.GetString()!));
+                var expected = ReferenceRegions(labels, W, H, ignored: 0);
+                var actual = request.Payload.Instances!.ToDictionary(i => i!.Id!, i => RleMask.FromCompressedString(H, W, i!.Rle!.Counts.GetString()!));
                 Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
                 Assert.All(expected, e => Assert.Equal(e.Value, actual[e.Key]));
             }
-            Assert.Equal((w / 2) * (h / 2), requests[0].Payload.Instances!.Count);
+            Assert.Equal((W / 2) * (H / 2), requests[0].Payload.Instances!.Count);
         }
         finally
         {

@@ -7,13 +7,13 @@ namespace SegLoop.Ingest.Tests;
 
 public sealed class CocoStreamTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("segloop-cocostream-").FullName;
+    private readonly string _dir = Directory.CreateTempSubdirectory("segloop-cocostream-").FullName;
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string Write(string json)
     {
-        var path = Path.Combine(dir, "instances.json");
+        var path = Path.Combine(_dir, "instances.json");
         File.WriteAllText(path, json, Encoding.UTF8);
         return path;
     }

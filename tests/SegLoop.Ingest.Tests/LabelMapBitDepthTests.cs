@@ -9,9 +9,9 @@ public sealed class LabelMapBitDepthTests : IDisposable
 {
     private const int W = 8, H = 4;
     private static readonly ushort[] Ids = [0, 5, 200, 255];
-    private readonly string dir = Directory.CreateTempSubdirectory("segloop-labeldepth-").FullName;
+    private readonly string _dir = Directory.CreateTempSubdirectory("segloop-labeldepth-").FullName;
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public void Load_SixteenBitLabelMap_RefusedNamingTheBitDepth()
@@ -35,12 +35,12 @@ public sealed class LabelMapBitDepthTests : IDisposable
 
     private IngestRequest LoadWithLabel(byte[] png)
     {
-        Directory.CreateDirectory(Path.Combine(dir, "images"));
-        Directory.CreateDirectory(Path.Combine(dir, "labels"));
-        File.WriteAllBytes(Path.Combine(dir, "images", "f.png"), TestImages.Png(W, H));
-        File.WriteAllBytes(Path.Combine(dir, "labels", "f.png"), png);
-        File.WriteAllText(Path.Combine(dir, "classes.txt"), "0 void\n5 five\n200 two hundred\n255 two five five\n");
-        return new LabelMapImporter(Path.Combine(dir, "images"), Path.Combine(dir, "labels"), Path.Combine(dir, "classes.txt"), null, ["void"]).Read(new ImportTarget("acme", "roads", "street")).Single();
+        Directory.CreateDirectory(Path.Combine(_dir, "images"));
+        Directory.CreateDirectory(Path.Combine(_dir, "labels"));
+        File.WriteAllBytes(Path.Combine(_dir, "images", "f.png"), TestImages.Png(W, H));
+        File.WriteAllBytes(Path.Combine(_dir, "labels", "f.png"), png);
+        File.WriteAllText(Path.Combine(_dir, "classes.txt"), "0 void\n5 five\n200 two hundred\n255 two five five\n");
+        return new LabelMapImporter(Path.Combine(_dir, "images"), Path.Combine(_dir, "labels"), Path.Combine(_dir, "classes.txt"), null, ["void"]).Read(new ImportTarget("acme", "roads", "street")).Single();
     }
 
     /// <summary>A grayscale PNG written byte by byte (no codec that could scale it): two columns per id, at 8 or 16 bits.</summary>

@@ -13,34 +13,34 @@ namespace SegLoop.ModelRuntime.Tests;
 public sealed class ModelDownloaderTests : IAsyncLifetime
 {
     private static readonly byte[] ModelBytes = OnnxTestModels.SaliencyNet(hiddenChannels: 2).Onnx;
-    private readonly string directory = Path.Combine(Path.GetTempPath(), $"segloop-download-{Guid.NewGuid():N}");
-    private WebApplication? server;
-    private Uri baseUri = null!;
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"segloop-download-{Guid.NewGuid():N}");
+    private WebApplication? _server;
+    private Uri _baseUri = null!;
 
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        server = builder.Build();
-        server.MapGet("/model.onnx", () => Results.Bytes(ModelBytes, "application/octet-stream"));
-        server.MapGet("/missing.onnx", () => Results.NotFound());
-        await server.StartAsync();
-        baseUri = new Uri(server.Urls.Single());
+        _server = builder.Build();
+        _server.MapGet("/model.onnx", () => Results.Bytes(ModelBytes, "application/octet-stream"));
+        _server.MapGet("/missing.onnx", () => Results.NotFound());
+        await _server.StartAsync();
+        _baseUri = new Uri(_server.Urls.Single());
     }
 
     public async Task DisposeAsync()
     {
-        if (server is not null)
-            await server.DisposeAsync();
-        if (Directory.Exists(directory))
-            Directory.Delete(directory, recursive: true);
+        if (_server is not null)
+            await _server.DisposeAsync();
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
     }
 
     [Fact]
     public async Task DownloadAsync_ChecksumMatches_WritesFileThatLoads()
     {
-        var source = new ModelSource("test", new Uri(baseUri, "/model.onnx"), Sha256(ModelBytes), ModelBytes.Length);
-        var destination = Path.Combine(directory, "models", "test.onnx");
+        var source = new ModelSource("test", new Uri(_baseUri, "/model.onnx"), Sha256(ModelBytes), ModelBytes.Length);
+        var destination = Path.Combine(_directory, "models", "test.onnx");
 
         var path = await NewDownloader().DownloadAsync(source, destination);
 
@@ -55,26 +55,26 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
     public async Task DownloadAsync_ChecksumMismatch_ThrowsAndLeavesNoFile()
     {
         var wrong = new string('0', 64);
-        var source = new ModelSource("test", new Uri(baseUri, "/model.onnx"), wrong);
-        var destination = Path.Combine(directory, "test.onnx");
+        var source = new ModelSource("test", new Uri(_baseUri, "/model.onnx"), wrong);
+        var destination = Path.Combine(_directory, "test.onnx");
 
         var ex = await Assert.ThrowsAsync<ModelDownloadException>(() => NewDownloader().DownloadAsync(source, destination));
 
         Assert.Contains("checksum mismatch", ex.Message, StringComparison.Ordinal);
         Assert.Contains(Sha256(ModelBytes), ex.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(directory));
+        Assert.Empty(Directory.GetFiles(_directory));
     }
 
     [Fact]
     public async Task DownloadAsync_NotFound_ThrowsNamingStatus()
     {
-        var source = new ModelSource("test", new Uri(baseUri, "/missing.onnx"), Sha256(ModelBytes));
+        var source = new ModelSource("test", new Uri(_baseUri, "/missing.onnx"), Sha256(ModelBytes));
 
         var ex = await Assert.ThrowsAsync<ModelDownloadException>(() =>
-            NewDownloader().DownloadAsync(source, Path.Combine(directory, "test.onnx")));
+            NewDownloader().DownloadAsync(source, Path.Combine(_directory, "test.onnx")));
 
         Assert.Contains("HTTP 404", ex.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(directory));
+        Assert.Empty(Directory.GetFiles(_directory));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
         var source = new ModelSource("test", new Uri($"http://127.0.0.1:{ClosedPort()}/model.onnx"), Sha256(ModelBytes));
 
         var ex = await Assert.ThrowsAsync<ModelDownloadException>(() =>
-            NewDownloader().DownloadAsync(source, Path.Combine(directory, "test.onnx")));
+            NewDownloader().DownloadAsync(source, Path.Combine(_directory, "test.onnx")));
 
         Assert.IsType<HttpRequestException>(ex.InnerException);
         Assert.Contains("Check the network", ex.Message, StringComparison.Ordinal);

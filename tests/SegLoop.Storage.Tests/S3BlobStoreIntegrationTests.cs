@@ -34,11 +34,11 @@ public sealed class S3BlobStoreIntegrationTests(S3Fixture s3) : IClassFixture<S3
     {
         // Every byte value, CR/LF pairs and a trailing NUL: anything that text handling or aws-chunked framing would mangle.
         var bytes = Enumerable.Range(0, 256).Select(i => (byte)i).Concat("\r\n\r\n0\r\n\0"u8.ToArray()).Concat(RandomBytes(100_003, 3)).ToArray();
-        const string key = "binary/img 001 ünï+%20(1).bin";
-        await _store.PutBytesAsync(key, bytes, "application/octet-stream");
+        const string Key = "binary/img 001 ünï+%20(1).bin";
+        await _store.PutBytesAsync(Key, bytes, "application/octet-stream");
 
-        Assert.Equal(bytes, await _store.GetBytesAsync(key));
-        Assert.Contains(key, await ToListAsync(_store.ListAsync("binary/")));
+        Assert.Equal(bytes, await _store.GetBytesAsync(Key));
+        Assert.Contains(Key, await ToListAsync(_store.ListAsync("binary/")));
     }
 
     [Fact]

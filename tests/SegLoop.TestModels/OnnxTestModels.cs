@@ -50,18 +50,18 @@ public sealed class SaliencyNet
     public const string OutputName = "d0";
     public const string SideOutputName = "d1";
 
-    private readonly Convolution[] main;
-    private readonly Convolution side;
+    private readonly Convolution[] _main;
+    private readonly Convolution _side;
 
     internal SaliencyNet(int hiddenChannels)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(hiddenChannels);
         HiddenChannels = hiddenChannels;
-        main = hiddenChannels == 0
+        _main = hiddenChannels == 0
             ? [Convolution.Deterministic(3, 1, 3, seed: 0.3f, scale: 0.35f)]
             : [Convolution.Deterministic(3, hiddenChannels, 3, seed: 0.3f, scale: 0.35f),
                Convolution.Deterministic(hiddenChannels, 1, 3, seed: 1.1f, scale: 0.5f / MathF.Sqrt(hiddenChannels))];
-        side = Convolution.Deterministic(3, 1, 1, seed: 2.9f, scale: 0.8f);
+        _side = Convolution.Deterministic(3, 1, 1, seed: 2.9f, scale: 0.8f);
         Onnx = Build();
     }
 
@@ -70,26 +70,26 @@ public sealed class SaliencyNet
     /// <summary>The serialized ModelProto.</summary>
     public byte[] Onnx { get; }
 
-    public IReadOnlyList<Convolution> Layers => main;
+    public IReadOnlyList<Convolution> Layers => _main;
 
-    public Convolution SideLayer => side;
+    public Convolution SideLayer => _side;
 
     /// <summary>Expected "d0" for an N x 3 x H x W input, computed in C#.</summary>
     public float[] ExpectedOutput(ReadOnlySpan<float> input, int batch, int height, int width)
     {
-        var x = main[0].Apply(input, batch, height, width);
-        for (var i = 1; i < main.Length; i++)
+        var x = _main[0].Apply(input, batch, height, width);
+        for (var i = 1; i < _main.Length; i++)
         {
             for (var j = 0; j < x.Length; j++)
                 x[j] = MathF.Max(0, x[j]);
-            x = main[i].Apply(x, batch, height, width);
+            x = _main[i].Apply(x, batch, height, width);
         }
         return Sigmoid(x);
     }
 
     /// <summary>Expected "d1" for an N x 3 x H x W input, computed in C#.</summary>
     public float[] ExpectedSideOutput(ReadOnlySpan<float> input, int batch, int height, int width) =>
-        Sigmoid(side.Apply(input, batch, height, width));
+        Sigmoid(_side.Apply(input, batch, height, width));
 
     /// <summary>A deterministic N x 3 x H x W test image batch with values in [0, 1].</summary>
     public static float[] SampleInput(int batch, int height, int width, int seed = 0)
@@ -112,22 +112,22 @@ public sealed class SaliencyNet
         var nodes = new List<byte[]>();
         var initializers = new List<byte[]>();
         var previous = InputName;
-        for (var i = 0; i < main.Length; i++)
+        for (var i = 0; i < _main.Length; i++)
         {
             var name = $"stage{i}";
-            var output = i == main.Length - 1 ? "logits0" : $"conv{i}";
-            nodes.Add(main[i].NodeProto(name, previous, output));
-            initializers.AddRange(main[i].Initializers(name));
+            var output = i == _main.Length - 1 ? "logits0" : $"conv{i}";
+            nodes.Add(_main[i].NodeProto(name, previous, output));
+            initializers.AddRange(_main[i].Initializers(name));
             previous = output;
-            if (i < main.Length - 1)
+            if (i < _main.Length - 1)
             {
                 nodes.Add(OnnxProtoWriter.Node("Relu", $"relu{i}", [output], [$"relu{i}"]));
                 previous = $"relu{i}";
             }
         }
         nodes.Add(OnnxProtoWriter.Node("Sigmoid", "sigmoid0", ["logits0"], [OutputName]));
-        nodes.Add(side.NodeProto("side", InputName, "logits1"));
-        initializers.AddRange(side.Initializers("side"));
+        nodes.Add(_side.NodeProto("side", InputName, "logits1"));
+        initializers.AddRange(_side.Initializers("side"));
         nodes.Add(OnnxProtoWriter.Node("Sigmoid", "sigmoid1", ["logits1"], [SideOutputName]));
 
         var graph = OnnxProtoWriter.Graph("saliency_net", nodes, initializers,

@@ -15,15 +15,15 @@ public sealed class U2NetP
     public const string InputName = "input";
     public const string OutputName = "d0";
 
-    private readonly List<byte[]> nodes = [];
-    private readonly List<byte[]> initializers = [];
-    private readonly Random random;
-    private long parameters;
-    private int counter;
+    private readonly List<byte[]> _nodes = [];
+    private readonly List<byte[]> _initializers = [];
+    private readonly Random _random;
+    private long _parameters;
+    private int _counter;
 
     public U2NetP(int seed = 2020)
     {
-        random = new Random(seed);
+        _random = new Random(seed);
         Onnx = Build();
     }
 
@@ -31,7 +31,7 @@ public sealed class U2NetP
     public byte[] Onnx { get; }
 
     /// <summary>Convolution weights and biases (u2netp's batch-norm parameters are folded into them).</summary>
-    public long Parameters => parameters;
+    public long Parameters => _parameters;
 
     private byte[] Build()
     {
@@ -63,11 +63,11 @@ public sealed class U2NetP
         var fused = Conv(Concat(sides), 6, 1, 1, 1, relu: false);
         string[] outputs = [fused, .. sides];
         for (var i = 0; i < outputs.Length; i++)
-            nodes.Add(OnnxProtoWriter.Node("Sigmoid", $"sigmoid{i}", [outputs[i]], [$"d{i}"]));
+            _nodes.Add(OnnxProtoWriter.Node("Sigmoid", $"sigmoid{i}", [outputs[i]], [$"d{i}"]));
 
         foreach (var factor in new[] { 2, 4, 8, 16, 32 })
-            initializers.Add(OnnxProtoWriter.FloatTensor(ScalesName(factor), [4], [1f, 1f, factor, factor]));
-        var graph = OnnxProtoWriter.Graph("u2netp", nodes, initializers,
+            _initializers.Add(OnnxProtoWriter.FloatTensor(ScalesName(factor), [4], [1f, 1f, factor, factor]));
+        var graph = OnnxProtoWriter.Graph("u2netp", _nodes, _initializers,
             [OnnxProtoWriter.FloatValueInfo(InputName, "batch", 3L, "height", "width")],
             Enumerable.Range(0, 7).Select(i => OnnxProtoWriter.FloatValueInfo($"d{i}", "batch", 1L, "height", "width")));
         return OnnxProtoWriter.Model(OnnxTestModels.IrVersion, OnnxTestModels.Opset, graph, "segloop-testmodels");
@@ -116,25 +116,25 @@ public sealed class U2NetP
         var bound = MathF.Sqrt(6f / fanIn);
         var weights = new float[outChannels * fanIn];
         for (var i = 0; i < weights.Length; i++)
-            weights[i] = bound * ((2 * random.NextSingle()) - 1);
+            weights[i] = bound * ((2 * _random.NextSingle()) - 1);
         var bias = new float[outChannels];
         for (var i = 0; i < bias.Length; i++)
-            bias[i] = 0.05f * ((2 * random.NextSingle()) - 1);
-        parameters += weights.Length + bias.Length;
+            bias[i] = 0.05f * ((2 * _random.NextSingle()) - 1);
+        _parameters += weights.Length + bias.Length;
         var convolution = new Convolution(inChannels, outChannels, kernel, weights, bias);
-        nodes.Add(convolution.NodeProto(name, x, name + ".out", dilation));
-        initializers.AddRange(convolution.Initializers(name));
+        _nodes.Add(convolution.NodeProto(name, x, name + ".out", dilation));
+        _initializers.AddRange(convolution.Initializers(name));
         if (!relu)
             return name + ".out";
         var activated = Next("relu");
-        nodes.Add(OnnxProtoWriter.Node("Relu", activated, [name + ".out"], [activated]));
+        _nodes.Add(OnnxProtoWriter.Node("Relu", activated, [name + ".out"], [activated]));
         return activated;
     }
 
     private string Pool(string x)
     {
         var name = Next("pool");
-        nodes.Add(OnnxProtoWriter.Node("MaxPool", name, [x], [name],
+        _nodes.Add(OnnxProtoWriter.Node("MaxPool", name, [x], [name],
             OnnxProtoWriter.IntsAttribute("kernel_shape", 2, 2),
             OnnxProtoWriter.IntsAttribute("strides", 2, 2),
             OnnxProtoWriter.IntAttribute("ceil_mode", 1)));
@@ -145,7 +145,7 @@ public sealed class U2NetP
     private string Upsample(string x, int factor)
     {
         var name = Next("up");
-        nodes.Add(OnnxProtoWriter.Node("Resize", name, [x, "", ScalesName(factor)], [name],
+        _nodes.Add(OnnxProtoWriter.Node("Resize", name, [x, "", ScalesName(factor)], [name],
             OnnxProtoWriter.StringAttribute("mode", "linear"),
             OnnxProtoWriter.StringAttribute("coordinate_transformation_mode", "half_pixel")));
         return name;
@@ -154,18 +154,18 @@ public sealed class U2NetP
     private string Concat(params string[] inputs)
     {
         var name = Next("cat");
-        nodes.Add(OnnxProtoWriter.Node("Concat", name, inputs, [name], OnnxProtoWriter.IntAttribute("axis", 1)));
+        _nodes.Add(OnnxProtoWriter.Node("Concat", name, inputs, [name], OnnxProtoWriter.IntAttribute("axis", 1)));
         return name;
     }
 
     private string Add(string a, string b)
     {
         var name = Next("add");
-        nodes.Add(OnnxProtoWriter.Node("Add", name, [a, b], [name]));
+        _nodes.Add(OnnxProtoWriter.Node("Add", name, [a, b], [name]));
         return name;
     }
 
     private static string ScalesName(int factor) => $"scales_x{factor}";
 
-    private string Next(string kind) => $"{kind}{counter++}";
+    private string Next(string kind) => $"{kind}{_counter++}";
 }

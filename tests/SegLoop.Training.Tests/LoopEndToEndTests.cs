@@ -155,8 +155,8 @@ public sealed class LoopEndToEndTests
     /// <summary>What the loop said on the bus: crops emitted, and every pre-annotation answer by request id.</summary>
     public sealed class Answers
     {
-        private readonly TaskCompletionSource<string> imageKey = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int crops;
+        private readonly TaskCompletionSource<string> _imageKey = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _crops;
 
         public ConcurrentDictionary<string, PreAnnotationCompleted> Completed { get; } = new();
         public ConcurrentDictionary<string, PreAnnotationFailed> Failed { get; } = new();
@@ -164,15 +164,15 @@ public sealed class LoopEndToEndTests
 
         public int Count => Completed.Count + Failed.Count;
 
-        public Task<string> ImageKeyAsync() => imageKey.Task;
+        public Task<string> ImageKeyAsync() => _imageKey.Task;
 
         public void Crops(CropsEmitted message)
         {
-            imageKey.TrySetResult(message.ImageKey);
-            Interlocked.Increment(ref crops);
+            _imageKey.TrySetResult(message.ImageKey);
+            Interlocked.Increment(ref _crops);
         }
 
-        public Task WaitForCropsAsync(int n, TimeSpan timeout) => WaitAsync(() => Volatile.Read(ref crops) >= n, $"{n} CropsEmitted", timeout);
+        public Task WaitForCropsAsync(int n, TimeSpan timeout) => WaitAsync(() => Volatile.Read(ref _crops) >= n, $"{n} CropsEmitted", timeout);
 
         public Task WaitForAnswersAsync(int n, TimeSpan timeout) => WaitAsync(() => Count >= n, $"{n} answers", timeout);
 
@@ -182,7 +182,7 @@ public sealed class LoopEndToEndTests
             while (!done())
             {
                 if (cts.IsCancellationRequested)
-                    throw new TimeoutException($"no {what} within {timeout} (answers {Count}, crops {crops}; failures: {string.Join("; ", Failed.Values.Select(f => f.Reason))})");
+                    throw new TimeoutException($"no {what} within {timeout} (answers {Count}, crops {_crops}; failures: {string.Join("; ", Failed.Values.Select(f => f.Reason))})");
                 await Task.Delay(50, CancellationToken.None);
             }
         }

@@ -48,33 +48,33 @@ public sealed class ResamplingTests
     {
         // Stripes 255, 0, 0 (period 3), shrunk 4 times: the stretched filter sees twelve source pixels per output and
         // gives their mean, 85, everywhere; an unstretched kernel samples six and aliases into light and dark bands.
-        const int width = 3 * 4 * 32, height = 8;
-        var source = new byte[width * height];
-        for (var y = 0; y < height; y++)
+        const int Width = 3 * 4 * 32, Height = 8;
+        var source = new byte[Width * Height];
+        for (var y = 0; y < Height; y++)
         {
-            for (var x = 0; x < width; x += 3)
-                source[(y * width) + x] = 255;
+            for (var x = 0; x < Width; x += 3)
+                source[(y * Width) + x] = 255;
         }
-        var result = Resize(source, width, height, 1, width / 4, height);
+        var result = Resize(source, Width, Height, 1, Width / 4, Height);
         // Away from the borders (where the kernel is cut and renormalised) every output is the mean.
-        for (var y = 0; y < height; y++)
+        for (var y = 0; y < Height; y++)
         {
-            for (var x = 4; x < (width / 4) - 4; x++)
-                Assert.InRange(result[(y * (width / 4)) + x], 84, 86);
+            for (var x = 4; x < (Width / 4) - 4; x++)
+                Assert.InRange(result[(y * (Width / 4)) + x], 84, 86);
         }
     }
 
     [Fact]
     public void Channels_AreResampledIndependently()
     {
-        const int width = 41, height = 29, targetWidth = 320, targetHeight = 300;
-        var bgr = Random(3, width * height * 3);
-        var result = Resize(bgr, width, height, 3, targetWidth, targetHeight);
+        const int Width = 41, Height = 29, TargetWidth = 320, TargetHeight = 300;
+        var bgr = Random(3, Width * Height * 3);
+        var result = Resize(bgr, Width, Height, 3, TargetWidth, TargetHeight);
         for (var c = 0; c < 3; c++)
         {
-            var plane = Enumerable.Range(0, width * height).Select(i => bgr[(i * 3) + c]).ToArray();
-            var alone = Resize(plane, width, height, 1, targetWidth, targetHeight);
-            Assert.Equal(alone, Enumerable.Range(0, targetWidth * targetHeight).Select(i => result[(i * 3) + c]).ToArray());
+            var plane = Enumerable.Range(0, Width * Height).Select(i => bgr[(i * 3) + c]).ToArray();
+            var alone = Resize(plane, Width, Height, 1, TargetWidth, TargetHeight);
+            Assert.Equal(alone, Enumerable.Range(0, TargetWidth * TargetHeight).Select(i => result[(i * 3) + c]).ToArray());
         }
     }
 

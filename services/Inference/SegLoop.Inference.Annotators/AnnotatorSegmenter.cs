@@ -13,40 +13,40 @@ namespace SegLoop.Inference.Annotators;
 public sealed class AnnotatorSegmenter(ModelRegistry registry, IOptions<AnnotatorsOptions> options, IOptions<OnnxModelOptions> onnx,
     ILogger<AnnotatorSegmenter> logger) : IDisposable
 {
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private ISegmenter? segmenter;
-    private OnnxModel? model;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ISegmenter? _segmenter;
+    private OnnxModel? _model;
 
     /// <summary>Set in tests and by hosts that build their own segmenter.</summary>
     public ISegmenter? Override { get; set; }
 
     public async Task<ISegmenter> GetAsync(CancellationToken cancellationToken)
     {
-        if ((Override ?? segmenter) is { } current)
+        if ((Override ?? _segmenter) is { } current)
             return current;
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (segmenter is not null)
-                return segmenter;
+            if (_segmenter is not null)
+                return _segmenter;
             var name = options.Value.Model;
             if (name == "grabcut")
-                return segmenter = Segmenters.GrabCut();
+                return _segmenter = Segmenters.GrabCut();
             var promoted = await registry.GetPromotedAsync(name, cancellationToken).ConfigureAwait(false)
                 ?? throw new ModelRegistryException($"Annotators:Model is '{name}' but the registry has no promoted version of it.");
             var file = await registry.LoadAsync(name, promoted.Version, promoted.Sha256, cancellationToken).ConfigureAwait(false);
-            model = OnnxModel.FromBytes(file.Bytes, onnx.Value, logger, name: $"{name}@{promoted.Version}");
-            return segmenter = Segmenters.Onnx(model, file.Metadata.Preprocessing, name, promoted.Version);
+            _model = OnnxModel.FromBytes(file.Bytes, onnx.Value, logger, name: $"{name}@{promoted.Version}");
+            return _segmenter = Segmenters.Onnx(_model, file.Metadata.Preprocessing, name, promoted.Version);
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     public void Dispose()
     {
-        model?.Dispose();
-        gate.Dispose();
+        _model?.Dispose();
+        _gate.Dispose();
     }
 }

@@ -14,35 +14,35 @@ public sealed class InferenceMetrics
     public const string RequestsName = "segloop.inference.requests";
     public const string PromptsName = "segloop.inference.prompts";
 
-    private readonly Histogram<double> requestDuration;
-    private readonly Histogram<int> batchSize;
-    private readonly Counter<long> requests;
-    private readonly Counter<long> prompts;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _prompts;
 
     public InferenceMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        requestDuration = meter.CreateHistogram(RequestDurationName, unit: "ms",
+        _requestDuration = meter.CreateHistogram(RequestDurationName, unit: "ms",
             description: "Time from a request's arrival to its answer.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000] });
-        batchSize = meter.CreateHistogram(BatchSizeName, unit: "{crop}", description: "Crops per model run.",
+        _batchSize = meter.CreateHistogram(BatchSizeName, unit: "{crop}", description: "Crops per model run.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
-        requests = meter.CreateCounter<long>(RequestsName, unit: "{request}", description: "Requests answered, by outcome.");
-        prompts = meter.CreateCounter<long>(PromptsName, unit: "{prompt}", description: "Prompts segmented.");
+        _requests = meter.CreateCounter<long>(RequestsName, unit: "{request}", description: "Requests answered, by outcome.");
+        _prompts = meter.CreateCounter<long>(PromptsName, unit: "{prompt}", description: "Prompts segmented.");
     }
 
     internal void RequestAnswered(string model, string outcome, double milliseconds)
     {
         var modelTag = new KeyValuePair<string, object?>("model", model);
         var outcomeTag = new KeyValuePair<string, object?>("outcome", outcome);
-        requestDuration.Record(milliseconds, modelTag, outcomeTag);
-        requests.Add(1, modelTag, outcomeTag);
+        _requestDuration.Record(milliseconds, modelTag, outcomeTag);
+        _requests.Add(1, modelTag, outcomeTag);
     }
 
     internal void PromptsSegmented(string model, int count) =>
-        prompts.Add(count, new KeyValuePair<string, object?>("model", model));
+        _prompts.Add(count, new KeyValuePair<string, object?>("model", model));
 
     internal void BatchRun(string model, int size) =>
-        batchSize.Record(size, new KeyValuePair<string, object?>("model", model));
+        _batchSize.Record(size, new KeyValuePair<string, object?>("model", model));
 }

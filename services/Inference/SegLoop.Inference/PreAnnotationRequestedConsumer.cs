@@ -24,19 +24,19 @@ public sealed class PreAnnotationRequestedConsumer(PreAnnotationService service)
 /// </summary>
 public sealed class PreAnnotationRequestedConsumerDefinition : ConsumerDefinition<PreAnnotationRequestedConsumer>
 {
-    private readonly int limit;
+    private readonly int _limit;
 
     public PreAnnotationRequestedConsumerDefinition(IOptions<InferenceOptions> options)
     {
-        limit = options.Value.ConcurrentMessageLimit;
-        ConcurrentMessageLimit = limit;
+        _limit = options.Value.ConcurrentMessageLimit;
+        ConcurrentMessageLimit = _limit;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<PreAnnotationRequestedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, limit);
-        endpointConfigurator.ConcurrentMessageLimit = limit;
+        endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, _limit);
+        endpointConfigurator.ConcurrentMessageLimit = _limit;
         endpointConfigurator.UseSegLoopRetry(context);
     }
 }

@@ -36,24 +36,24 @@ public sealed partial class PreAnnotationService
 {
     public const string ResultsPrefix = "prelabels/";
 
-    private readonly IBlobStore store;
-    private readonly ModelCatalog catalog;
-    private readonly Batcher batcher;
-    private readonly InferenceMetrics metrics;
-    private readonly InferenceOptions options;
-    private readonly TimeProvider timeProvider;
-    private readonly ILogger<PreAnnotationService> logger;
+    private readonly IBlobStore _store;
+    private readonly ModelCatalog _catalog;
+    private readonly Batcher _batcher;
+    private readonly InferenceMetrics _metrics;
+    private readonly InferenceOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<PreAnnotationService> _logger;
 
     public PreAnnotationService(IBlobStore store, ModelCatalog catalog, Batcher batcher, InferenceMetrics metrics,
         IOptions<InferenceOptions> options, TimeProvider timeProvider, ILogger<PreAnnotationService> logger)
     {
-        this.store = store;
-        this.catalog = catalog;
-        this.batcher = batcher;
-        this.metrics = metrics;
-        this.options = options.Value;
-        this.timeProvider = timeProvider;
-        this.logger = logger;
+        _store = store;
+        _catalog = catalog;
+        _batcher = batcher;
+        _metrics = metrics;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
     }
 
     public static string ResultsKey(string requestId) => $"{ResultsPrefix}{requestId}.json";
@@ -61,12 +61,12 @@ public sealed partial class PreAnnotationService
     public async Task<PreAnnotationOutcome> HandleAsync(PreAnnotationRequested request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var started = timeProvider.GetTimestamp();
-        var modelName = request.Model ?? await catalog.DefaultModelAsync(options.DefaultModel, cancellationToken).ConfigureAwait(false);
+        var started = _timeProvider.GetTimestamp();
+        var modelName = request.Model ?? await _catalog.DefaultModelAsync(_options.DefaultModel, cancellationToken).ConfigureAwait(false);
         PreAnnotationOutcome Fail(string code, string reason)
         {
-            Log.RequestFailed(logger, request.RequestId ?? "", request.ImageKey ?? "", code, reason);
-            metrics.RequestAnswered(modelName, code, timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            Log.RequestFailed(_logger, request.RequestId ?? "", request.ImageKey ?? "", code, reason);
+            _metrics.RequestAnswered(modelName, code, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
             return new PreAnnotationOutcome(null, new PreAnnotationFailed
             {
                 RequestId = request.RequestId ?? "",
@@ -86,14 +86,14 @@ public sealed partial class PreAnnotationService
         if (!(request.Threshold is >= 0 and <= 1))
             return Fail(FailureCodes.BadPrompt, $"threshold {request.Threshold} is not in [0, 1]");
 
-        using var lease = await catalog.AcquireAsync(modelName, cancellationToken).ConfigureAwait(false);
+        using var lease = await _catalog.AcquireAsync(modelName, cancellationToken).ConfigureAwait(false);
         if (lease is null)
             return Fail(FailureCodes.UnknownModel, $"model '{modelName}' is not in the registry or has no promoted version (register and promote it, or use 'grabcut')");
 
         RentedBytes bytes;
         try
         {
-            bytes = await store.RentBytesAsync(request.ImageKey, cancellationToken).ConfigureAwait(false);
+            bytes = await _store.RentBytesAsync(request.ImageKey, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobNotFoundException)
         {
@@ -109,7 +109,7 @@ public sealed partial class PreAnnotationService
         {
             try
             {
-                image = ImageCodec.Decode(bytes.Span, new DecodeOptions { MaxPixels = options.MaxImagePixels });
+                image = ImageCodec.Decode(bytes.Span, new DecodeOptions { MaxPixels = _options.MaxImagePixels });
             }
             catch (ImageDecodeException e)
             {
@@ -123,7 +123,7 @@ public sealed partial class PreAnnotationService
         {
             try
             {
-                segmentations = await SegmentationPipeline.SegmentAsync(backend, batcher, image, request.Prompts, request.Threshold, options.Padding,
+                segmentations = await SegmentationPipeline.SegmentAsync(backend, _batcher, image, request.Prompts, request.Threshold, _options.Padding,
                     cancellationToken).ConfigureAwait(false);
             }
             catch (BadPromptException e)
@@ -142,12 +142,12 @@ public sealed partial class PreAnnotationService
 
         var resultsKey = ResultsKey(request.RequestId);
         var results = masks.Select(m => new CocoResult(request.ImageKey, m.Label, m.Rle, [m.Box.X, m.Box.Y, m.Box.Width, m.Box.Height], m.Score)).ToList();
-        await store.PutJsonAsync(resultsKey, results, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _store.PutJsonAsync(resultsKey, results, cancellationToken: cancellationToken).ConfigureAwait(false);
 
-        var elapsed = timeProvider.GetElapsedTime(started).TotalMilliseconds;
-        metrics.PromptsSegmented(backend.Model, masks.Count);
-        metrics.RequestAnswered(backend.Model, "completed", elapsed);
-        Log.RequestCompleted(logger, request.RequestId, request.ImageKey, masks.Count, backend.Model, backend.Version, elapsed);
+        var elapsed = _timeProvider.GetElapsedTime(started).TotalMilliseconds;
+        _metrics.PromptsSegmented(backend.Model, masks.Count);
+        _metrics.RequestAnswered(backend.Model, "completed", elapsed);
+        Log.RequestCompleted(_logger, request.RequestId, request.ImageKey, masks.Count, backend.Model, backend.Version, elapsed);
         return new PreAnnotationOutcome(new PreAnnotationCompleted
         {
             RequestId = request.RequestId,

@@ -38,7 +38,7 @@ public sealed class PrelabelRunner(IBlobStore store, IBus bus, TimeProvider time
 {
     public const string ImagePrefix = "prelabel/images";
 
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<object>> pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<object>> _pending = new(StringComparer.Ordinal);
 
     /// <summary>The run salt: request ids change when the source, model or threshold do, and only then.</summary>
     public static string Salt(string source, string? model, double threshold) =>
@@ -105,7 +105,7 @@ public sealed class PrelabelRunner(IBlobStore store, IBus bus, TimeProvider time
                 if (!await store.ExistsAsync(key, cancellationToken))
                     await store.PutBytesAsync(key, bytes, ContentType(item.FileName), cancellationToken);
                 var answer = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-                pending[requestId] = answer;
+                _pending[requestId] = answer;
                 await bus.Publish(new PreAnnotationRequested
                 {
                     RequestId = requestId,
@@ -152,7 +152,7 @@ public sealed class PrelabelRunner(IBlobStore store, IBus bus, TimeProvider time
                 }
                 finally
                 {
-                    pending.TryRemove(requestId, out _);
+                    _pending.TryRemove(requestId, out _);
                     window.Release();
                 }
             }
@@ -180,7 +180,7 @@ public sealed class PrelabelRunner(IBlobStore store, IBus bus, TimeProvider time
     private Task Answer(string requestId, object message)
     {
         // Answers to other runs' requests (or redeliveries of ones already collected) are not ours to keep.
-        if (pending.TryGetValue(requestId, out var answer))
+        if (_pending.TryGetValue(requestId, out var answer))
             answer.TrySetResult(message);
         return Task.CompletedTask;
     }

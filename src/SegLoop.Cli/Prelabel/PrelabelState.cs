@@ -58,14 +58,14 @@ public sealed record ProgressEntry(
 public sealed class PrelabelState : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-    private readonly FileStream stream;
-    private readonly Lock gate = new();
-    private readonly Dictionary<string, ProgressEntry> done;
+    private readonly FileStream _stream;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ProgressEntry> _done;
 
     private PrelabelState(FileStream stream, Dictionary<string, ProgressEntry> done)
     {
-        this.stream = stream;
-        this.done = done;
+        _stream = stream;
+        _done = done;
     }
 
     public static string PathFor(string outputPath) => outputPath + ".progress.jsonl";
@@ -74,8 +74,8 @@ public sealed class PrelabelState : IDisposable
     {
         get
         {
-            lock (gate)
-                return new Dictionary<string, ProgressEntry>(done);
+            lock (_gate)
+                return new Dictionary<string, ProgressEntry>(_done);
         }
     }
 
@@ -143,9 +143,9 @@ public sealed class PrelabelState : IDisposable
     {
         ArgumentNullException.ThrowIfNull(entry);
         var line = JsonSerializer.Serialize(entry, Json);
-        lock (gate)
+        lock (_gate)
         {
-            if (!done.TryAdd(entry.RequestId, entry))
+            if (!_done.TryAdd(entry.RequestId, entry))
                 return; // a redelivered answer to an image already recorded
             WriteLine(line);
         }
@@ -153,10 +153,10 @@ public sealed class PrelabelState : IDisposable
 
     private void WriteLine(string line)
     {
-        stream.Seek(0, SeekOrigin.End);
-        stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
-        stream.Flush(flushToDisk: true);
+        _stream.Seek(0, SeekOrigin.End);
+        _stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+        _stream.Flush(flushToDisk: true);
     }
 
-    public void Dispose() => stream.Dispose();
+    public void Dispose() => _stream.Dispose();
 }

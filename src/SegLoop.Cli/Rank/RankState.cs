@@ -36,16 +36,16 @@ public sealed class RankState : IDisposable
     public const string FileName = "rank-state.jsonl";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-    private readonly FileStream stream;
-    private readonly Dictionary<string, RankStateEntry> done;
+    private readonly FileStream _stream;
+    private readonly Dictionary<string, RankStateEntry> _done;
 
     private RankState(FileStream stream, Dictionary<string, RankStateEntry> done)
     {
-        this.stream = stream;
-        this.done = done;
+        _stream = stream;
+        _done = done;
     }
 
-    public IReadOnlyDictionary<string, RankStateEntry> Done => done;
+    public IReadOnlyDictionary<string, RankStateEntry> Done => _done;
 
     /// <summary>Opens (or starts) the state file; refuses one written with other settings, which would mix two rankings.</summary>
     public static RankState Open(string path, RankStateHeader header)
@@ -101,16 +101,16 @@ public sealed class RankState : IDisposable
     public void Record(RankStateEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (done.TryAdd(entry.Item, entry))
+        if (_done.TryAdd(entry.Item, entry))
             WriteLine(JsonSerializer.Serialize(entry, Json));
     }
 
     private void WriteLine(string line)
     {
-        stream.Seek(0, SeekOrigin.End);
-        stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
-        stream.Flush(flushToDisk: true);
+        _stream.Seek(0, SeekOrigin.End);
+        _stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+        _stream.Flush(flushToDisk: true);
     }
 
-    public void Dispose() => stream.Dispose();
+    public void Dispose() => _stream.Dispose();
 }

@@ -148,19 +148,19 @@ public static class BrushRle
 
     private sealed class BitWriter
     {
-        private readonly List<byte> bytes = [];
-        private int current;
-        private int filled;
+        private readonly List<byte> _bytes = [];
+        private int _current;
+        private int _filled;
 
         public void Write(ulong value, int bits)
         {
             for (var b = bits - 1; b >= 0; b--)
             {
-                current = (current << 1) | (int)((value >> b) & 1);
-                if (++filled == 8)
+                _current = (_current << 1) | (int)((value >> b) & 1);
+                if (++_filled == 8)
                 {
-                    bytes.Add((byte)current);
-                    current = filled = 0;
+                    _bytes.Add((byte)_current);
+                    _current = _filled = 0;
                 }
             }
         }
@@ -168,23 +168,23 @@ public static class BrushRle
         /// <summary>Pads with 8 - (length mod 8) zero bits: a full zero byte when already aligned, as brush.py does.</summary>
         public byte[] Finish()
         {
-            Write(0, 8 - filled);
-            return [.. bytes];
+            Write(0, 8 - _filled);
+            return [.. _bytes];
         }
     }
 
     private ref struct BitReader(ReadOnlySpan<byte> data)
     {
-        private readonly ReadOnlySpan<byte> data = data;
-        private long position;
+        private readonly ReadOnlySpan<byte> _data = data;
+        private long _position;
 
         public long Read(int bits)
         {
-            if (position + bits > data.Length * 8L)
-                throw new FormatException($"The brush RLE ends early: {bits} more bits were needed at bit {position} of {data.Length * 8L}.");
+            if (_position + bits > _data.Length * 8L)
+                throw new FormatException($"The brush RLE ends early: {bits} more bits were needed at bit {_position} of {_data.Length * 8L}.");
             long value = 0;
-            for (var b = 0; b < bits; b++, position++)
-                value = (value << 1) | (uint)((data[(int)(position >> 3)] >> (7 - (int)(position & 7))) & 1);
+            for (var b = 0; b < bits; b++, _position++)
+                value = (value << 1) | (uint)((_data[(int)(_position >> 3)] >> (7 - (int)(_position & 7))) & 1);
             return value;
         }
     }

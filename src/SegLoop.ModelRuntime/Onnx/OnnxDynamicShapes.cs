@@ -99,14 +99,14 @@ public static class OnnxDynamicShapes
             var resizeName = resize.String(NodeName) ?? resize.Strings(NodeOutput).First();
             var target = Target(resize.Strings(NodeOutput).First(), consumers, graphOutputs, inputName)
                          ?? throw new InvalidDataException($"Resize {resizeName}: cannot tell which tensor its output size was traced from.");
-            string spatial() => spatialOf.TryGetValue(target, out var s) ? s : spatialOf[target] = ShapeSlice(target, 2, 4);
+            string Spatial() => spatialOf.TryGetValue(target, out var s) ? s : spatialOf[target] = ShapeSlice(target, 2, 4);
 
             if (ConstantInt64s(sizes, initializers, producers) is { Length: 4 } whole)
             {
                 // sizes = [N, C, H, W] folded into one constant: N, C from the Resize input, H, W from the target.
                 Check(resizeName, target, traced, whole[2..]);
                 var concat = Prefix + resizeName + "/sizes";
-                added.Add(Node("Concat", concat, [ShapeSlice(resizeInputs[0], 0, 2), spatial()], concat,
+                added.Add(Node("Concat", concat, [ShapeSlice(resizeInputs[0], 0, 2), Spatial()], concat,
                     IntAttribute("axis", 0)));
                 SetInput(resize, 3, concat);
                 disconnected.Add(sizes);
@@ -118,7 +118,7 @@ public static class OnnxDynamicShapes
             {
                 // sizes = Concat(Slice(Shape(x), 0, 2), [H, W]): only the [H, W] constant changes.
                 Check(resizeName, target, traced, hw);
-                SetInput(sizesNode, 1, spatial());
+                SetInput(sizesNode, 1, Spatial());
                 disconnected.Add(parts[1]);
                 rewritten++;
             }

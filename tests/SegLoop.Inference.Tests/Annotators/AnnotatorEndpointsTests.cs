@@ -56,12 +56,12 @@ public sealed class AnnotatorEndpointsTests : IAsyncLifetime
         </View>
         """;
 
-    private readonly string root = Path.Combine(Path.GetTempPath(), "segloop-annotators-" + Guid.NewGuid().ToString("N")[..8]);
-    private WebApplication app = null!;
-    private OnnxModel model = null!;
-    private HttpClient client = null!;
-    private int width;
-    private int height;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "segloop-annotators-" + Guid.NewGuid().ToString("N")[..8]);
+    private WebApplication _app = null!;
+    private OnnxModel _model = null!;
+    private HttpClient _client = null!;
+    private int _width;
+    private int _height;
 
     public async Task InitializeAsync()
     {
@@ -74,35 +74,35 @@ public sealed class AnnotatorEndpointsTests : IAsyncLifetime
             ["Annotators:BasicAuthPassword"] = Password,
             ["Annotators:MaxBodyBytes"] = "200000",
         });
-        builder.Services.AddSingleton<IBlobStore>(new LocalFolderBlobStore(root));
+        builder.Services.AddSingleton<IBlobStore>(new LocalFolderBlobStore(_root));
         builder.Services.AddInference(builder.Configuration);
         builder.Services.AddAnnotators(builder.Configuration);
-        app = builder.Build();
-        app.MapAnnotators();
-        model = OnnxModel.FromBytes(OnnxTestModels.SaliencyNet().Onnx);
-        app.Services.GetRequiredService<AnnotatorSegmenter>().Override = Segmenters.Onnx(model, new OnnxPreprocessing(), "saliency", "v1");
+        _app = builder.Build();
+        _app.MapAnnotators();
+        _model = OnnxModel.FromBytes(OnnxTestModels.SaliencyNet().Onnx);
+        _app.Services.GetRequiredService<AnnotatorSegmenter>().Override = Segmenters.Onnx(_model, new OnnxPreprocessing(), "saliency", "v1");
         var bytes = await File.ReadAllBytesAsync(Path.Combine(SharedData.CocoMiniImages, "000000000790.jpg"));
-        await app.Services.GetRequiredService<IBlobStore>().PutBytesAsync(ImageKey, bytes, "image/jpeg");
-        (width, height) = (640, 422);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        client = new HttpClient { BaseAddress = new Uri(address) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+        await _app.Services.GetRequiredService<IBlobStore>().PutBytesAsync(ImageKey, bytes, "image/jpeg");
+        (_width, _height) = (640, 422);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _client = new HttpClient { BaseAddress = new Uri(address) };
+        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
     }
 
     public async Task DisposeAsync()
     {
-        client.Dispose();
-        await app.StopAsync();
-        await app.DisposeAsync();
-        model.Dispose();
-        Directory.Delete(root, recursive: true);
+        _client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _model.Dispose();
+        Directory.Delete(_root, recursive: true);
     }
 
     [Fact]
     public async Task Health_Get_Up()
     {
-        var body = await client.GetFromJsonAsync<JsonObject>("/health");
+        var body = await _client.GetFromJsonAsync<JsonObject>("/health");
 
         Assert.Equal("UP", (string?)body!["status"]);
     }
@@ -134,8 +134,8 @@ public sealed class AnnotatorEndpointsTests : IAsyncLifetime
         Assert.Equal("rle", (string?)brush["value"]!["format"]);
         Assert.Equal("Banana", (string?)brush["value"]!["brushlabels"]![0]);
         var rle = brush["value"]!["rle"]!.AsArray().Select(v => (byte)(int)v!).ToArray();
-        var mask = BrushRle.DecodeMask(rle, width, height);
-        Assert.InRange(mask.Count(v => v != 0), 1, width * height - 1);
+        var mask = BrushRle.DecodeMask(rle, _width, _height);
+        Assert.InRange(mask.Count(v => v != 0), 1, _width * _height - 1);
         var polygon = results.Single(r => (string?)r!["type"] == "polygonlabels")!;
         Assert.Equal("poly", (string?)polygon["from_name"]);
         Assert.True(polygon["value"]!["points"]!.AsArray().Count >= 3);
@@ -157,11 +157,11 @@ public sealed class AnnotatorEndpointsTests : IAsyncLifetime
 
         var brush = prediction["result"]!.AsArray().Single(r => (string?)r!["type"] == "brushlabels")!;
         Assert.Equal("Orange", (string?)brush["value"]!["brushlabels"]![0]);
-        var mask = BrushRle.DecodeMask(brush["value"]!["rle"]!.AsArray().Select(v => (byte)(int)v!).ToArray(), width, height);
+        var mask = BrushRle.DecodeMask(brush["value"]!["rle"]!.AsArray().Select(v => (byte)(int)v!).ToArray(), _width, _height);
         for (var i = 0; i < mask.Length; i++)
         {
             if (mask[i] != 0)
-                Assert.InRange(i % width, 320 - 20, 384 + 20);
+                Assert.InRange(i % _width, 320 - 20, 384 + 20);
         }
     }
 
@@ -197,9 +197,9 @@ public sealed class AnnotatorEndpointsTests : IAsyncLifetime
         var outside = await PostAsync("/predict", Predict("https://example.com/cat.jpg", context, Config));
         var climbing = await PostAsync("/predict", Predict("images/../models/isnet/promoted.json", context, Config));
         var missing = await PostAsync("/predict", Predict("images/acme/street/none.jpg", context, Config));
-        var notJson = await client.PostAsync("/predict", new StringContent("{tasks:", Encoding.UTF8, "application/json"));
-        var oversized = await client.PostAsync("/predict", new StringContent(new string(' ', 300_000), Encoding.UTF8, "application/json"));
-        using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
+        var notJson = await _client.PostAsync("/predict", new StringContent("{tasks:", Encoding.UTF8, "application/json"));
+        var oversized = await _client.PostAsync("/predict", new StringContent(new string(' ', 300_000), Encoding.UTF8, "application/json"));
+        using var anonymous = new HttpClient { BaseAddress = _client.BaseAddress };
         anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:wrong")));
         var wrongAuth = await anonymous.PostAsync("/predict", JsonContent(Predict(ImageKey, context, Config)));
 
@@ -215,7 +215,7 @@ public sealed class AnnotatorEndpointsTests : IAsyncLifetime
         Assert.Equal("Basic", wrongAuth.Headers.WwwAuthenticate.Single().Scheme);
         var good = await PostAsync("/predict", Predict(ImageKey, context, Config));
         Assert.Equal(HttpStatusCode.OK, good.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health")).StatusCode);
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public sealed class AnnotatorEndpointsTests : IAsyncLifetime
             ["neg_points"] = JsonNode.Parse("[[300, 150]]"),
             ["obj_bbox"] = JsonNode.Parse("[[320, 180], [384, 250]]"),
         };
-        using var cvat = new HttpClient { BaseAddress = client.BaseAddress, DefaultRequestHeaders = { Authorization = client.DefaultRequestHeaders.Authorization } };
+        using var cvat = new HttpClient { BaseAddress = _client.BaseAddress, DefaultRequestHeaders = { Authorization = _client.DefaultRequestHeaders.Authorization } };
 
         var response = await cvat.PostAsync("/cvat/interactor", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
 
@@ -287,7 +287,7 @@ public sealed class AnnotatorEndpointsTests : IAsyncLifetime
         ["params"] = new JsonObject { ["login"] = null, ["password"] = null, ["context"] = context.DeepClone() },
     };
 
-    private Task<HttpResponseMessage> PostAsync(string path, JsonNode body) => client.PostAsync(path, JsonContent(body));
+    private Task<HttpResponseMessage> PostAsync(string path, JsonNode body) => _client.PostAsync(path, JsonContent(body));
 
     private static StringContent JsonContent(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
 

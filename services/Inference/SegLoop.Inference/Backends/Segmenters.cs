@@ -65,24 +65,24 @@ public static class Segmenters
 /// <summary>A registry model loaded for direct use; owns its model (ONNX session, refiner and base) until disposed.</summary>
 public sealed class RegisteredSegmenter : ISegmenter, IDisposable
 {
-    private readonly ISegmenter inner;
-    private readonly IDisposable? owned;
+    private readonly ISegmenter _inner;
+    private readonly IDisposable? _owned;
 
     internal RegisteredSegmenter(ISegmenter inner, IDisposable? owned)
     {
-        this.inner = inner;
-        this.owned = owned;
+        _inner = inner;
+        _owned = owned;
     }
 
-    public string Model => inner.Model;
+    public string Model => _inner.Model;
 
-    public string Version => inner.Version;
+    public string Version => _inner.Version;
 
     public Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
-        CancellationToken cancellationToken = default) => inner.SegmentAsync(image, prompts, threshold, cancellationToken);
+        CancellationToken cancellationToken = default) => _inner.SegmentAsync(image, prompts, threshold, cancellationToken);
 
     public Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(Image image, IReadOnlyList<Prompt> prompts,
-        CancellationToken cancellationToken = default) => inner.ProbabilitiesAsync(image, prompts, cancellationToken);
+        CancellationToken cancellationToken = default) => _inner.ProbabilitiesAsync(image, prompts, cancellationToken);
 
-    public void Dispose() => owned?.Dispose();
+    public void Dispose() => _owned?.Dispose();
 }

@@ -9,8 +9,8 @@ namespace SegLoop.Inference.Backends;
 /// </summary>
 internal sealed class TensorBufferPool(int capacity)
 {
-    private readonly ConcurrentBag<float[]> free = [];
-    private int largest;
+    private readonly ConcurrentBag<float[]> _free = [];
+    private int _largest;
 
     /// <summary>A buffer of at least <paramref name="length"/> floats, contents undefined.</summary>
     public float[] Rent(int length)
@@ -18,7 +18,7 @@ internal sealed class TensorBufferPool(int capacity)
         // New buffers take the largest length asked for so far, so one fits every later batch: sized to each batch,
         // a buffer from a batch of 28 crops was dropped and 39 MB allocated again for the next batch of 32.
         var size = RaiseLargest(length);
-        while (free.TryTake(out var buffer))
+        while (_free.TryTake(out var buffer))
         {
             if (buffer.Length >= length)
                 return buffer;
@@ -30,10 +30,10 @@ internal sealed class TensorBufferPool(int capacity)
     /// <summary>max(largest, length), stored as the new largest.</summary>
     private int RaiseLargest(int length)
     {
-        var seen = Volatile.Read(ref largest);
+        var seen = Volatile.Read(ref _largest);
         while (seen < length)
         {
-            var before = Interlocked.CompareExchange(ref largest, length, seen);
+            var before = Interlocked.CompareExchange(ref _largest, length, seen);
             if (before == seen)
                 return length;
             seen = before;
@@ -43,7 +43,7 @@ internal sealed class TensorBufferPool(int capacity)
 
     public void Return(float[] buffer)
     {
-        if (free.Count < capacity)
-            free.Add(buffer);
+        if (_free.Count < capacity)
+            _free.Add(buffer);
     }
 }

@@ -15,22 +15,22 @@ namespace SegLoop.Inference.Batching;
 /// </summary>
 public sealed class Batcher : IAsyncDisposable, ICropScheduler
 {
-    private readonly Channel<WorkItem> queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly BatchingOptions options;
-    private readonly InferenceMetrics metrics;
-    private readonly TimeProvider timeProvider;
-    private readonly ILogger<Batcher> logger;
-    private readonly SemaphoreSlim slots;
-    private readonly Task loop;
+    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly BatchingOptions _options;
+    private readonly InferenceMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<Batcher> _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly Task _loop;
 
     public Batcher(IOptions<InferenceOptions> options, InferenceMetrics metrics, TimeProvider timeProvider, ILogger<Batcher> logger)
     {
-        this.options = options.Value.Batching;
-        this.metrics = metrics;
-        this.timeProvider = timeProvider;
-        this.logger = logger;
-        slots = new SemaphoreSlim(this.options.MaxConcurrentBatches, this.options.MaxConcurrentBatches);
-        loop = Task.Run(LoopAsync);
+        _options = options.Value.Batching;
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _slots = new SemaphoreSlim(_options.MaxConcurrentBatches, _options.MaxConcurrentBatches);
+        _loop = Task.Run(LoopAsync);
     }
 
     async Task<IReadOnlyList<CropProbabilities>> ICropScheduler.RunAsync(CropBackend backend, IReadOnlyList<CropInput> crops,
@@ -40,8 +40,8 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
     /// <summary>Queues one crop for <paramref name="backend"/>; completes with its probabilities or the backend's exception.</summary>
     internal Task<CropProbabilities> SubmitAsync(CropBackend backend, CropInput input, CancellationToken cancellationToken)
     {
-        var item = new WorkItem(new GroupKey(backend, input.GroupKey), input, timeProvider.GetTimestamp(), cancellationToken);
-        if (!queue.Writer.TryWrite(item))
+        var item = new WorkItem(new GroupKey(backend, input.GroupKey), input, _timeProvider.GetTimestamp(), cancellationToken);
+        if (!_queue.Writer.TryWrite(item))
             throw new ObjectDisposedException(nameof(Batcher));
         return item.Completion.Task;
     }
@@ -49,8 +49,8 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
     private async Task LoopAsync()
     {
         var pending = new Dictionary<GroupKey, List<WorkItem>>();
-        var reader = queue.Reader;
-        var maxWait = TimeSpan.FromMilliseconds(options.MaxWaitMs);
+        var reader = _queue.Reader;
+        var maxWait = TimeSpan.FromMilliseconds(_options.MaxWaitMs);
         Task<bool>? readable = null;
         var open = true;
         while (open || pending.Count > 0)
@@ -58,13 +58,13 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
             Drain(reader, pending);
             while (NextReady(pending, maxWait, flushAll: !open) is { } ready)
             {
-                await slots.WaitAsync().ConfigureAwait(false);
+                await _slots.WaitAsync().ConfigureAwait(false);
                 Drain(reader, pending); // crops that arrived while every slot was busy join this batch
                 var items = pending[ready];
                 // The waiting crops are shared among the free slots (this one and those still free): a few slow crops
                 // (a big model on CPU) run side by side instead of as one batch on one slot while the others idle.
-                var free = slots.CurrentCount + 1;
-                var batch = items.Take(Math.Min(options.MaxBatch, (items.Count + free - 1) / free)).ToList();
+                var free = _slots.CurrentCount + 1;
+                var batch = items.Take(Math.Min(_options.MaxBatch, (items.Count + free - 1) / free)).ToList();
                 items.RemoveRange(0, batch.Count);
                 if (items.Count == 0)
                     pending.Remove(ready);
@@ -84,10 +84,10 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
                 continue;
             }
             var oldest = pending.Values.Min(l => l[0].Enqueued);
-            var remaining = maxWait - timeProvider.GetElapsedTime(oldest);
+            var remaining = maxWait - _timeProvider.GetElapsedTime(oldest);
             if (remaining > TimeSpan.Zero)
             {
-                var delay = Task.Delay(remaining, timeProvider);
+                var delay = Task.Delay(remaining, _timeProvider);
                 if (await Task.WhenAny(readable, delay).ConfigureAwait(false) == readable)
                 {
                     open = await readable.ConfigureAwait(false);
@@ -111,7 +111,7 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
     {
         foreach (var (key, items) in pending)
         {
-            if (flushAll || items.Count >= options.MaxBatch || timeProvider.GetElapsedTime(items[0].Enqueued) >= maxWait)
+            if (flushAll || items.Count >= _options.MaxBatch || _timeProvider.GetElapsedTime(items[0].Enqueued) >= maxWait)
                 return key;
         }
         return null;
@@ -129,13 +129,13 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
             try
             {
                 var outputs = backend.Run(live.Select(i => i.Input).ToList(), CancellationToken.None);
-                metrics.BatchRun(backend.Model, live.Count);
+                _metrics.BatchRun(backend.Model, live.Count);
                 for (var i = 0; i < live.Count; i++)
                     live[i].Completion.TrySetResult(outputs[i]);
             }
             catch (Exception e) when (live.Count > 1)
             {
-                Log.BatchFailed(logger, e, backend.Model, live.Count);
+                Log.BatchFailed(_logger, e, backend.Model, live.Count);
                 foreach (var item in live)
                     RunAlone(backend, item);
             }
@@ -146,7 +146,7 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
         }
         finally
         {
-            slots.Release();
+            _slots.Release();
         }
     }
 
@@ -155,7 +155,7 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
         try
         {
             var output = backend.Run([item.Input], CancellationToken.None);
-            metrics.BatchRun(backend.Model, 1);
+            _metrics.BatchRun(backend.Model, 1);
             item.Completion.TrySetResult(output[0]);
         }
         catch (Exception e)
@@ -166,12 +166,12 @@ public sealed class Batcher : IAsyncDisposable, ICropScheduler
 
     public async ValueTask DisposeAsync()
     {
-        queue.Writer.TryComplete();
-        await loop.ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
         // Let running batches finish before the slots go.
-        for (var i = 0; i < options.MaxConcurrentBatches; i++)
-            await slots.WaitAsync().ConfigureAwait(false);
-        slots.Dispose();
+        for (var i = 0; i < _options.MaxConcurrentBatches; i++)
+            await _slots.WaitAsync().ConfigureAwait(false);
+        _slots.Dispose();
     }
 
     private readonly record struct GroupKey(CropBackend Backend, object InputKey);

@@ -14,36 +14,36 @@ namespace SegLoop.Inference.Models;
 /// </summary>
 public sealed class ModelCatalog : IDisposable
 {
-    private readonly ModelRegistry registry;
-    private readonly IOptions<OnnxModelOptions> onnxOptions;
-    private readonly ILogger<ModelCatalog> logger;
-    private readonly ConcurrentDictionary<string, ModelHolder> current = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim loadLock = new(1, 1);
-    private readonly ModelHolder grabCut;
-    private readonly int maxConcurrentBatches;
+    private readonly ModelRegistry _registry;
+    private readonly IOptions<OnnxModelOptions> _onnxOptions;
+    private readonly ILogger<ModelCatalog> _logger;
+    private readonly ConcurrentDictionary<string, ModelHolder> _current = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _loadLock = new(1, 1);
+    private readonly ModelHolder _grabCut;
+    private readonly int _maxConcurrentBatches;
 
     public ModelCatalog(ModelRegistry registry, IOptions<InferenceOptions> options, IOptions<OnnxModelOptions> onnxOptions, ILogger<ModelCatalog> logger)
     {
-        this.registry = registry;
-        this.onnxOptions = onnxOptions;
-        this.logger = logger;
-        maxConcurrentBatches = options.Value.Batching.MaxConcurrentBatches;
-        grabCut = new ModelHolder(new GrabCutBackend(options.Value.GrabCutIterations, options.Value.ClickRadius), owned: null);
-        grabCutIterations = options.Value.GrabCutIterations;
-        clickRadius = options.Value.ClickRadius;
+        _registry = registry;
+        _onnxOptions = onnxOptions;
+        _logger = logger;
+        _maxConcurrentBatches = options.Value.Batching.MaxConcurrentBatches;
+        _grabCut = new ModelHolder(new GrabCutBackend(options.Value.GrabCutIterations, options.Value.ClickRadius), owned: null);
+        _grabCutIterations = options.Value.GrabCutIterations;
+        _clickRadius = options.Value.ClickRadius;
     }
 
-    private readonly int grabCutIterations;
-    private readonly int clickRadius;
+    private readonly int _grabCutIterations;
+    private readonly int _clickRadius;
 
     private ModelLoadContext LoadContext =>
-        new(registry, SessionOptions(onnxOptions.Value, maxConcurrentBatches), grabCutIterations, clickRadius, logger);
+        new(_registry, SessionOptions(_onnxOptions.Value, _maxConcurrentBatches), _grabCutIterations, _clickRadius, _logger);
 
     /// <summary>The model served when neither the request nor Inference:DefaultModel names one, if it is promoted.</summary>
     public const string PreferredDefault = "isnet";
 
     // Set when the registry had no promoted IS-Net; cleared when one is promoted to this process.
-    private volatile bool preferredAbsent;
+    private volatile bool _preferredAbsent;
 
     /// <summary>
     /// The model for a request that names none: <paramref name="configured"/> (Inference:DefaultModel) when set, else
@@ -53,12 +53,12 @@ public sealed class ModelCatalog : IDisposable
     {
         if (!string.IsNullOrEmpty(configured))
             return configured;
-        if (current.ContainsKey(PreferredDefault))
+        if (_current.ContainsKey(PreferredDefault))
             return PreferredDefault;
-        if (preferredAbsent)
+        if (_preferredAbsent)
             return GrabCutBackend.ModelName;
-        var promoted = await registry.GetPromotedAsync(PreferredDefault, cancellationToken).ConfigureAwait(false);
-        preferredAbsent = promoted is null;
+        var promoted = await _registry.GetPromotedAsync(PreferredDefault, cancellationToken).ConfigureAwait(false);
+        _preferredAbsent = promoted is null;
         return promoted is null ? GrabCutBackend.ModelName : PreferredDefault;
     }
 
@@ -66,16 +66,16 @@ public sealed class ModelCatalog : IDisposable
     internal async Task<ModelLease?> AcquireAsync(string name, CancellationToken cancellationToken)
     {
         if (name == GrabCutBackend.ModelName)
-            return grabCut.TryAcquire();
+            return _grabCut.TryAcquire();
         while (true)
         {
-            if (current.TryGetValue(name, out var holder))
+            if (_current.TryGetValue(name, out var holder))
             {
                 if (holder.TryAcquire() is { } lease)
                     return lease;
                 continue; // swapped out between the read and the acquire: read again
             }
-            var promoted = await registry.GetPromotedAsync(name, cancellationToken).ConfigureAwait(false);
+            var promoted = await _registry.GetPromotedAsync(name, cancellationToken).ConfigureAwait(false);
             if (promoted is null)
                 return null;
             await LoadAsync(name, promoted.Version, promoted.Sha256, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
@@ -101,37 +101,37 @@ public sealed class ModelCatalog : IDisposable
         ArgumentNullException.ThrowIfNull(message);
         await LoadAsync(message.Name, message.Version, message.Sha256, onlyIfAbsent: false, cancellationToken).ConfigureAwait(false);
         if (message.Name == PreferredDefault)
-            preferredAbsent = false;
+            _preferredAbsent = false;
     }
 
     private async Task LoadAsync(string name, string version, string sha256, bool onlyIfAbsent, CancellationToken cancellationToken)
     {
-        await loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (current.TryGetValue(name, out var existing) && (onlyIfAbsent || existing.Backend.Version == version))
+            if (_current.TryGetValue(name, out var existing) && (onlyIfAbsent || existing.Backend.Version == version))
                 return;
             var loaded = await ModelKinds.LoadAsync(name, version, sha256, LoadContext, cancellationToken).ConfigureAwait(false);
             var holder = new ModelHolder(loaded.Backend, loaded.Owned);
-            Log.ModelLoaded(logger, name, version, sha256, loaded.Backend.Describe);
-            current[name] = holder;
+            Log.ModelLoaded(_logger, name, version, sha256, loaded.Backend.Describe);
+            _current[name] = holder;
             if (existing is not null)
             {
-                Log.ModelSwapped(logger, name, existing.Backend.Version, version);
+                Log.ModelSwapped(_logger, name, existing.Backend.Version, version);
                 existing.Release();
             }
         }
         finally
         {
-            loadLock.Release();
+            _loadLock.Release();
         }
     }
 
     public void Dispose()
     {
-        foreach (var holder in current.Values)
+        foreach (var holder in _current.Values)
             holder.Release();
-        current.Clear();
-        loadLock.Dispose();
+        _current.Clear();
+        _loadLock.Dispose();
     }
 }

@@ -9,28 +9,28 @@ namespace SegLoop.Inference.Models;
 /// </summary>
 internal sealed class ModelHolder(CropBackend backend, IDisposable? owned)
 {
-    private int references = 1;
+    private int _references = 1;
 
     public CropBackend Backend => backend;
 
     /// <summary>True once every reference is released and the model disposed.</summary>
-    public bool IsReleased => Volatile.Read(ref references) == 0;
+    public bool IsReleased => Volatile.Read(ref _references) == 0;
 
     public ModelLease? TryAcquire()
     {
         while (true)
         {
-            var current = Volatile.Read(ref references);
+            var current = Volatile.Read(ref _references);
             if (current == 0)
                 return null;
-            if (Interlocked.CompareExchange(ref references, current + 1, current) == current)
+            if (Interlocked.CompareExchange(ref _references, current + 1, current) == current)
                 return new ModelLease(this);
         }
     }
 
     public void Release()
     {
-        if (Interlocked.Decrement(ref references) == 0)
+        if (Interlocked.Decrement(ref _references) == 0)
             owned?.Dispose();
     }
 }
@@ -38,13 +38,13 @@ internal sealed class ModelHolder(CropBackend backend, IDisposable? owned)
 /// <summary>A request's hold on one model version; dispose it when the request's last batch is done.</summary>
 internal sealed class ModelLease(ModelHolder holder) : IDisposable
 {
-    private int disposed;
+    private int _disposed;
 
     public CropBackend Backend => holder.Backend;
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
             holder.Release();
     }
 }

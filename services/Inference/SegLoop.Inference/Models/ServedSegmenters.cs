@@ -31,32 +31,32 @@ public sealed class ServedSegmenters(ModelCatalog catalog, Batcher batcher, IOpt
 /// <summary>An <see cref="ISegmenter"/> over one served model version; dispose it to release the version.</summary>
 public sealed class LeasedSegmenter : ISegmenter, IDisposable
 {
-    private readonly ModelLease lease;
-    private readonly Batcher batcher;
-    private readonly double padding;
+    private readonly ModelLease _lease;
+    private readonly Batcher _batcher;
+    private readonly double _padding;
 
     internal LeasedSegmenter(ModelLease lease, Batcher batcher, double padding)
     {
-        this.lease = lease;
-        this.batcher = batcher;
-        this.padding = padding;
+        _lease = lease;
+        _batcher = batcher;
+        _padding = padding;
     }
 
-    public string Model => lease.Backend.Model;
+    public string Model => _lease.Backend.Model;
 
-    public string Version => lease.Backend.Version;
+    public string Version => _lease.Backend.Version;
 
     public async Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
         CancellationToken cancellationToken = default)
     {
-        var placed = await SegmentationPipeline.SegmentAsync(lease.Backend, batcher, image, prompts, threshold, padding, cancellationToken)
+        var placed = await SegmentationPipeline.SegmentAsync(_lease.Backend, _batcher, image, prompts, threshold, _padding, cancellationToken)
             .ConfigureAwait(false);
         return placed.Select(p => new PromptSegmentation(p.ToImageMask(), p.Score)).ToList();
     }
 
     public Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(Image image, IReadOnlyList<Prompt> prompts,
         CancellationToken cancellationToken = default) =>
-        SegmentationPipeline.ProbabilitiesAsync(lease.Backend, batcher, image, prompts, padding, cancellationToken);
+        SegmentationPipeline.ProbabilitiesAsync(_lease.Backend, _batcher, image, prompts, _padding, cancellationToken);
 
-    public void Dispose() => lease.Dispose();
+    public void Dispose() => _lease.Dispose();
 }

@@ -18,10 +18,10 @@ public sealed class RefinerRow
 /// </summary>
 internal sealed class PixelClassifier
 {
-    private readonly MLContext context = new(seed: 0);
-    private readonly ITransformer model;
+    private readonly MLContext _context = new(seed: 0);
+    private readonly ITransformer _model;
 
-    private PixelClassifier(ITransformer model) => this.model = model;
+    private PixelClassifier(ITransformer model) => _model = model;
 
     /// <summary>Loads an ML.NET zip whose input is <see cref="RefinerRow.Features"/> and whose output has a Probability column.</summary>
     public static PixelClassifier Load(byte[] zip, string name)
@@ -51,7 +51,7 @@ internal sealed class PixelClassifier
         var rows = new RefinerRow[pixels];
         for (var p = 0; p < pixels; p++)
             rows[p] = new RefinerRow { Features = features.AsSpan(p * RefinerFeatures.Count, RefinerFeatures.Count).ToArray() };
-        var scored = model.Transform(context.Data.LoadFromEnumerable(rows));
+        var scored = _model.Transform(_context.Data.LoadFromEnumerable(rows));
         var result = new float[pixels];
         var i = 0;
         foreach (var probability in scored.GetColumn<float>("Probability"))

@@ -15,9 +15,9 @@ namespace SegLoop.Inference.Backends.Refiner;
 internal sealed class RefinerBackend : CropBackend
 {
     private static readonly object OwnGroup = "refiner";
-    private readonly RefinerSettings settings;
-    private readonly CropBackend? baseBackend;
-    private readonly PixelClassifier? classifier;
+    private readonly RefinerSettings _settings;
+    private readonly CropBackend? _baseBackend;
+    private readonly PixelClassifier? _classifier;
 
     /// <param name="baseBackend">The base network's backend; null when the base is GrabCut (the GrabCut feature stands in).</param>
     public RefinerBackend(string name, string version, RefinerSettings settings, CropBackend? baseBackend, PixelClassifier? classifier)
@@ -29,9 +29,9 @@ internal sealed class RefinerBackend : CropBackend
             throw new ModelRegistryException($"model {name} {version}: working size {settings.WorkingSize} is outside 16..2048.");
         Model = name;
         Version = version;
-        this.settings = settings;
-        this.baseBackend = baseBackend;
-        this.classifier = classifier;
+        _settings = settings;
+        _baseBackend = baseBackend;
+        _classifier = classifier;
     }
 
     public override string Model { get; }
@@ -40,17 +40,17 @@ internal sealed class RefinerBackend : CropBackend
 
     public override bool UsesClickSeeds => true;
 
-    public override string Describe => $"refiner over {settings.BaseModel}, {settings.WorkingSize} px working frame";
+    public override string Describe => $"refiner over {_settings.BaseModel}, {_settings.WorkingSize} px working frame";
 
-    public RefinerSettings Settings => settings;
+    public RefinerSettings Settings => _settings;
 
     public override CropInput Prepare(Image image, PreparedPrompt prompt)
     {
         var window = prompt.Window;
-        var inner = baseBackend?.Prepare(image, prompt);
+        var inner = _baseBackend?.Prepare(image, prompt);
         try
         {
-            var (w, h) = RefinerFeatures.WorkingSize(window.Width, window.Height, settings.WorkingSize);
+            var (w, h) = RefinerFeatures.WorkingSize(window.Width, window.Height, _settings.WorkingSize);
             Image working;
             using (var crop = image.Crop(window))
                 working = w == window.Width && h == window.Height ? crop.Crop(new Rect(0, 0, w, h)) : crop.Resize(w, h, Interpolation.Area);
@@ -64,11 +64,11 @@ internal sealed class RefinerBackend : CropBackend
     }
 
     public override StagedBatch Stage(IReadOnlyList<CropInput> batch) =>
-        baseBackend is null ? new StagedBatch(batch) : new StagedBatch(batch, baseBackend.Stage(batch.Select(c => c.Inner!).ToList()));
+        _baseBackend is null ? new StagedBatch(batch) : new StagedBatch(batch, _baseBackend.Stage(batch.Select(c => c.Inner!).ToList()));
 
     public override IReadOnlyList<CropProbabilities> Run(StagedBatch staged, CancellationToken cancellationToken)
     {
-        if (classifier is null)
+        if (_classifier is null)
             throw new InvalidOperationException($"refiner {Model} {Version} has no classifier (a features-only backend)");
         var frames = Features(staged, cancellationToken);
         var batch = staged.Crops;
@@ -77,7 +77,7 @@ internal sealed class RefinerBackend : CropBackend
         {
             var frame = frames[i];
             var window = batch[i].Prompt.Window;
-            var probabilities = classifier.Predict(frame.Features, frame.Width * frame.Height);
+            var probabilities = _classifier.Predict(frame.Features, frame.Width * frame.Height);
             var values = OnnxBackend.Probabilities(probabilities, frame.Width, frame.Width, frame.Height, window.Width, window.Height, rescale: false);
             results[i] = new CropProbabilities(values, window.Width, window.Height);
         });
@@ -91,15 +91,15 @@ internal sealed class RefinerBackend : CropBackend
         var baseOutputs = RunBase(staged, cancellationToken);
         var frames = new RefinerFrame[batch.Count];
         Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-            frames[i] = RefinerFeatures.Compute(batch[i].Crop, baseOutputs[i], batch[i].Prompt, settings.GrabCutIterations));
+            frames[i] = RefinerFeatures.Compute(batch[i].Crop, baseOutputs[i], batch[i].Prompt, _settings.GrabCutIterations));
         return frames;
     }
 
     /// <summary>The base model's probabilities over each crop's window; nulls when the base is GrabCut.</summary>
     public IReadOnlyList<float[]?> RunBase(StagedBatch staged, CancellationToken cancellationToken) =>
-        baseBackend is null
+        _baseBackend is null
             ? new float[]?[staged.Crops.Count]
-            : baseBackend.Run(staged.Inner!, cancellationToken).Select(o => (float[]?)o.Values).ToList();
+            : _baseBackend.Run(staged.Inner!, cancellationToken).Select(o => (float[]?)o.Values).ToList();
 }
 
 /// <summary>Loads a refiner version: its settings, its ML.NET zip, and its base model from the same registry.</summary>
