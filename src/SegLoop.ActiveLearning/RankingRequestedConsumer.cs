@@ -9,11 +9,11 @@ public sealed class RankingRequestedConsumer(RankingService service) : IConsumer
 {
     public async Task Consume(ConsumeContext<RankingRequested> context)
     {
-        var outcome = await service.HandleAsync(context.Message, context.CancellationToken);
+        var outcome = await service.HandleAsync(context.Message, context.CancellationToken).ConfigureAwait(false);
         if (outcome.Completed is { } completed)
-            await context.Publish(completed, context.CancellationToken);
+            await context.Publish(completed, context.CancellationToken).ConfigureAwait(false);
         else
-            await context.Publish(outcome.Failed!, context.CancellationToken);
+            await context.Publish(outcome.Failed!, context.CancellationToken).ConfigureAwait(false);
     }
 }
 

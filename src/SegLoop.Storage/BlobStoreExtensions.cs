@@ -24,7 +24,8 @@ public static class BlobStoreExtensions
     public static async Task<RentedBytes> RentBytesAsync(this IBlobStore store, string key, CancellationToken cancellationToken = default)
     {
         var pool = ArrayPool<byte>.Shared;
-        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        await using var streamDisposal = stream.ConfigureAwait(false);
         if (stream.CanSeek)
         {
             var length = checked((int)(stream.Length - stream.Position));
@@ -68,7 +69,8 @@ public static class BlobStoreExtensions
 
     public static async Task<byte[]> GetBytesAsync(this IBlobStore store, string key, CancellationToken cancellationToken = default)
     {
-        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        await using var streamDisposal = stream.ConfigureAwait(false);
         if (stream.CanSeek)
         {
             // A file: its length is known, so one array of that size is read into (a growing MemoryStream and its
