@@ -14,6 +14,8 @@ results="$root/.out/test-results"
 
 "$root/scripts/setup.sh"
 dotnet build SegLoop.sln -c "$configuration" -nologo -v q -clp:ErrorsOnly
+# The build enforces .editorconfig, but for IDE0003 (no `this.`), which Roslyn never reports in a build.
+if git grep -nE '\bthis\.[A-Za-z_]' -- '*.cs'; then echo "members qualified with this. (see .editorconfig)" >&2; exit 1; fi
 
 trap '"$root/scripts/rig/stop.sh" >/dev/null 2>&1 || true' EXIT
 "$root/scripts/rig/start.sh"
