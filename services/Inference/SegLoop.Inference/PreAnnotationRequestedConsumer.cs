@@ -22,21 +22,14 @@ public sealed class PreAnnotationRequestedConsumer(PreAnnotationService service)
 /// Many requests in flight at once (and as many prefetched), so the batcher's batches fill; SegLoop's retry
 /// (<c>Bus:Retry</c>).
 /// </summary>
-public sealed class PreAnnotationRequestedConsumerDefinition : ConsumerDefinition<PreAnnotationRequestedConsumer>
+public sealed class PreAnnotationRequestedConsumerDefinition(IOptions<InferenceOptions> options) : ConsumerDefinition<PreAnnotationRequestedConsumer>
 {
-    private readonly int _limit;
-
-    public PreAnnotationRequestedConsumerDefinition(IOptions<InferenceOptions> options)
-    {
-        _limit = options.Value.ConcurrentMessageLimit;
-        ConcurrentMessageLimit = _limit;
-    }
-
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<PreAnnotationRequestedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, _limit);
-        endpointConfigurator.ConcurrentMessageLimit = _limit;
+        var limit = options.Value.ConcurrentMessageLimit;
+        endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, limit);
+        endpointConfigurator.ConcurrentMessageLimit = limit;
         endpointConfigurator.UseSegLoopRetry(context);
     }
 }
