@@ -59,17 +59,7 @@ public static class DatasetCommand
             await Console.Error.WriteLineAsync($"--date '{date}' is not a date in the form yyyy-MM-dd.");
             return 2;
         }
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
-        {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Storage:Kind"] = "Local",
-                ["Storage:Local:Root"] = data.FullName,
-            },
-        });
-        builder.Services.AddBlobStore(builder.Configuration);
+        var builder = LocalStoreHost.CreateBuilder(data);
         builder.Services.AddCropBuilder(builder.Configuration);
         using var host = builder.Build();
         var store = host.Services.GetRequiredService<IBlobStore>();

@@ -85,19 +85,5 @@ public static class ExportCommand
         write(stream);
     }
 
-    private static IHost BuildHost(DirectoryInfo data)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
-        {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Storage:Kind"] = "Local",
-                ["Storage:Local:Root"] = data.FullName,
-            },
-        });
-        builder.Services.AddBlobStore(builder.Configuration);
-        return builder.Build();
-    }
+    private static IHost BuildHost(DirectoryInfo data) => LocalStoreHost.CreateBuilder(data).Build();
 }
