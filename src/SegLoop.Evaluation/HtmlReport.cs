@@ -124,7 +124,7 @@ public static class HtmlReport
             html.Append(inv, $"<line class=\"threshold\" x1=\"{L}\" x2=\"{W - R}\" y1=\"{Y(t):0.0}\" y2=\"{Y(t):0.0}\" stroke=\"#868e96\" stroke-dasharray=\"4 3\"/><text x=\"{W - R + 4}\" y=\"{Y(t) + 4:0.0}\">IoU {t:0.00}</text>");
         for (var k = 0; k <= clicks; k++)
             html.Append(inv, $"<text x=\"{X(k):0.0}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{k}</text>");
-        html.Append(inv, $"<text x=\"{(L + W - R) / 2}\" y=\"{H - 4}\" text-anchor=\"middle\">clicks</text><text x=\"12\" y=\"{T + 8}\">IoU</text>");
+        html.Append(inv, $"<text x=\"{(L + W - R) / 2}\" y=\"{H - 4}\" text-anchor=\"middle\">clicks</text><text transform=\"rotate(-90)\" x=\"{-(T + H - B) / 2}\" y=\"11\" text-anchor=\"middle\">IoU</text>");
         var series = new List<StratumSummary> { s.Overall };
         series.AddRange(s.Domains.Count > 1 ? s.Domains.Take(LineColours.Length - 1) : []);
         for (var i = 0; i < series.Count; i++)

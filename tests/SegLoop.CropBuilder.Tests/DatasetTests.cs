@@ -100,8 +100,11 @@ public sealed class DatasetTests
         Assert.Equal(result.Stats.Selected, stats.RootElement.GetProperty("selected").GetInt32());
         var html = System.Text.Encoding.UTF8.GetString(store.Blobs[result.ContactSheetKey]);
         foreach (var cls in result.Entries.Select(e => e.Crop.ClassName).Distinct())
-            Assert.Contains($"{System.Net.WebUtility.HtmlEncode(cls)} <span class=\"count\">", html);
+            Assert.Contains($"data-class=\"{System.Net.WebUtility.HtmlEncode(cls)}\"", html);
         Assert.Contains("data:image/png;base64,", html);
+        // Two per class of more: the page says it is a sample, of how many.
+        Assert.Contains(ContactSheet.SampleStatement(html.Split("<figure class=\"card\"").Length - 1, result.Entries.Count, 2), html);
+        Assert.True(html.Split("<figure class=\"card\"").Length - 1 < result.Entries.Count);
         Assert.Contains("total", result.Stats.ToTable());
 
         // The same date over the same crops rewrites the same bytes.

@@ -48,7 +48,7 @@ public sealed class DatasetBuilder(IBlobStore store, IOptions<CropBuilderOptions
         await store.PutBytesAsync(manifestKey, Encoding.UTF8.GetBytes(manifest.ToString()), "application/x-ndjson", cancellationToken).ConfigureAwait(false);
         await store.PutBytesAsync(statsKey, JsonSerializer.SerializeToUtf8Bytes(stats, new JsonSerializerOptions(JsonDefaults.Options) { WriteIndented = true }),
             "application/json", cancellationToken).ConfigureAwait(false);
-        var sheet = await ContactSheet.RenderAsync($"SegLoop training set {dateText}", entries, stats, store,
+        var sheet = await ContactSheet.RenderAsync($"SegLoop training set {dateText}", sheetKey, entries, stats, store,
             _options.ContactSheetSamplesPerClass, _options.ContactSheetThumbnailSize, cancellationToken).ConfigureAwait(false);
         await store.PutBytesAsync(sheetKey, Encoding.UTF8.GetBytes(sheet), "text/html; charset=utf-8", cancellationToken).ConfigureAwait(false);
 
