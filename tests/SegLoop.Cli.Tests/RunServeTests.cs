@@ -14,16 +14,16 @@ namespace SegLoop.Cli.Tests;
 /// </summary>
 public sealed class RunServeTests : IDisposable
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("segloop-serve-");
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("segloop-serve-");
 
-    public void Dispose() => dir.Delete(recursive: true);
+    public void Dispose() => _dir.Delete(recursive: true);
 
-    private string In(params string[] parts) => Path.Combine([dir.FullName, .. parts]);
+    private string In(params string[] parts) => Path.Combine([_dir.FullName, .. parts]);
 
     [Fact]
     public async Task Run_Serving_WebhookApiAndInboxTakeWorkThenSigtermStopsWithin10Seconds()
     {
-        using var run = SegLoopProcess.Start(dir.FullName, ["run", "--data", In("data"), "--port", "0", "--inbox", In("inbox"), "--json"]);
+        using var run = SegLoopProcess.Start(_dir.FullName, ["run", "--data", In("data"), "--port", "0", "--inbox", In("inbox"), "--json"]);
         // --json: the start-up document, whole, is the first thing on stdout.
         JsonElement startup = default;
         Assert.True(await run.WaitForOutputAsync(o => TryParse(o, out startup), TimeSpan.FromMinutes(2)), $"no start-up document: {run.Tail()}");
@@ -91,11 +91,11 @@ public sealed class RunServeTests : IDisposable
     public async Task ModelsList_Json_OneDocumentWithTheRegisteredVersion()
     {
         await File.WriteAllBytesAsync(In("saliency.onnx"), OnnxTestModels.SaliencyNet().Onnx);
-        var register = await SegLoopProcess.RunAsync(dir.FullName,
+        var register = await SegLoopProcess.RunAsync(_dir.FullName,
             ["models", "register", "--name", "saliency", "--file", In("saliency.onnx"), "--preprocessing", "fcn", "--version", "v1", "--data", In("data")]);
         Assert.True(register.ExitCode == 0, register.Stderr);
 
-        var (exitCode, stdout, stderr) = await SegLoopProcess.RunAsync(dir.FullName, ["models", "list", "--data", In("data"), "--json"]);
+        var (exitCode, stdout, stderr) = await SegLoopProcess.RunAsync(_dir.FullName, ["models", "list", "--data", In("data"), "--json"]);
 
         Assert.True(exitCode == 0, stderr);
         using var json = JsonDocument.Parse(stdout);

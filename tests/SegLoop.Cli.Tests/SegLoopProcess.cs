@@ -10,13 +10,13 @@ namespace SegLoop.Cli.Tests;
 /// </summary>
 internal sealed class SegLoopProcess : IDisposable
 {
-    private readonly Process process;
-    private readonly StringBuilder stdout = new();
-    private readonly StringBuilder stderr = new();
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
 
     private SegLoopProcess(Process process)
     {
-        this.process = process;
+        _process = process;
     }
 
     public static SegLoopProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
@@ -40,13 +40,13 @@ internal sealed class SegLoopProcess : IDisposable
         var result = new SegLoopProcess(process);
         process.OutputDataReceived += (_, e) =>
         {
-            lock (result.stdout)
-                result.stdout.AppendLine(e.Data);
+            lock (result._stdout)
+                result._stdout.AppendLine(e.Data);
         };
         process.ErrorDataReceived += (_, e) =>
         {
-            lock (result.stderr)
-                result.stderr.AppendLine(e.Data);
+            lock (result._stderr)
+                result._stderr.AppendLine(e.Data);
         };
         process.Start();
         process.BeginOutputReadLine();
@@ -63,18 +63,18 @@ internal sealed class SegLoopProcess : IDisposable
         return (run.ExitCode, run.Stdout, run.Stderr);
     }
 
-    public int Id => process.Id;
+    public int Id => _process.Id;
 
-    public bool HasExited => process.HasExited;
+    public bool HasExited => _process.HasExited;
 
-    public int ExitCode => process.ExitCode;
+    public int ExitCode => _process.ExitCode;
 
     public string Stdout
     {
         get
         {
-            lock (stdout)
-                return stdout.ToString();
+            lock (_stdout)
+                return _stdout.ToString();
         }
     }
 
@@ -82,8 +82,8 @@ internal sealed class SegLoopProcess : IDisposable
     {
         get
         {
-            lock (stderr)
-                return stderr.ToString();
+            lock (_stderr)
+                return _stderr.ToString();
         }
     }
 
@@ -95,7 +95,7 @@ internal sealed class SegLoopProcess : IDisposable
         var waited = Stopwatch.StartNew();
         while (!condition(Stdout))
         {
-            if (process.HasExited || waited.Elapsed > limit)
+            if (_process.HasExited || waited.Elapsed > limit)
                 return condition(Stdout);
             await Task.Delay(100);
         }
@@ -108,28 +108,28 @@ internal sealed class SegLoopProcess : IDisposable
         using var cancel = new CancellationTokenSource(limit);
         try
         {
-            await process.WaitForExitAsync(cancel.Token);
+            await _process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             return false;
         }
-        process.WaitForExit(); // the redirected streams to their end
+        _process.WaitForExit(); // the redirected streams to their end
         return true;
     }
 
     public async Task SignalAsync(string signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
     }
 
     public void Dispose()
     {
         // A failed assertion must not leave it running.
-        if (!process.HasExited)
-            process.Kill(entireProcessTree: true);
-        process.Dispose();
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
     }
 
     private static string Last(string text) => text[^Math.Min(1500, text.Length)..];

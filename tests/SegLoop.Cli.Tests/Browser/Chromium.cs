@@ -10,13 +10,13 @@ internal sealed class Chromium : IAsyncDisposable
 {
     public const int ViewportWidth = 1400;
 
-    private readonly IPlaywright playwright;
-    private readonly IBrowser browser;
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
 
     private Chromium(IPlaywright playwright, IBrowser browser)
     {
-        this.playwright = playwright;
-        this.browser = browser;
+        _playwright = playwright;
+        _browser = browser;
     }
 
     /// <summary>Where screenshots go: beside the test assembly, under browser/.</summary>
@@ -63,14 +63,14 @@ internal sealed class Chromium : IAsyncDisposable
     /// <summary>A page of the file at <paramref name="path"/>, loaded, in a 1400 x 900 window.</summary>
     public async Task<IPage> OpenAsync(string path)
     {
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = ViewportWidth, Height = 900 } });
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = ViewportWidth, Height = 900 } });
         await page.GotoAsync(new Uri(path).AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
         return page;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await browser.DisposeAsync();
-        playwright.Dispose();
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
     }
 }

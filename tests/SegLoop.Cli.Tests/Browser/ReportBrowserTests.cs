@@ -12,11 +12,11 @@ namespace SegLoop.Cli.Tests.Browser;
 /// </summary>
 public sealed partial class ReportBrowserTests : IDisposable
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("segloop-browser-");
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("segloop-browser-");
 
-    public void Dispose() => dir.Delete(recursive: true);
+    public void Dispose() => _dir.Delete(recursive: true);
 
-    private string In(string name) => Path.Combine(dir.FullName, name);
+    private string In(string name) => Path.Combine(_dir.FullName, name);
 
     [Fact]
     public async Task EvaluationReport_GrabCutThreeImagesTwoClicks_CurveDrawnTablesFit1400WorstCasesLabelled()
@@ -27,7 +27,7 @@ public sealed partial class ReportBrowserTests : IDisposable
         var (width, height) = MaskSize(Path.Combine(SharedData.EcssdDev, "masks", "0001.png"));
         await File.WriteAllTextAsync(In("empty.json"), string.Create(CultureInfo.InvariantCulture,
             $$"""[{"image_id":1,"annotation_id":1,"segmentation":{"size":[{{height}},{{width}}],"counts":[{{width * height}}]},"score":1}]"""));
-        var (exitCode, stdout, stderr) = await SegLoopProcess.RunAsync(dir.FullName,
+        var (exitCode, stdout, stderr) = await SegLoopProcess.RunAsync(_dir.FullName,
             ["evaluate", "--ground-truth", SharedData.EcssdDev, "--segmenter", "grabcut", "--limit", "3", "--clicks", "2",
              "--predictions", In("empty.json"), "--report", In("report.html"), "--output", In("evaluation.json"), "--json"]);
         Assert.True(exitCode == 0, $"evaluate exit {exitCode}: {stderr}");
@@ -101,7 +101,7 @@ public sealed partial class ReportBrowserTests : IDisposable
         // Two COCO images (one with 14 books): a real ingest through the embedded loop, then a dataset build showing at most
         // three crops per class, so the page shows a sample.
         await File.WriteAllTextAsync(In("tiny.json"), TinyCoco(2));
-        var ingest = await SegLoopProcess.RunAsync(dir.FullName,
+        var ingest = await SegLoopProcess.RunAsync(_dir.FullName,
             ["ingest", "coco", "--annotations", In("tiny.json"), "--images", SharedData.CocoMiniImages, "--customer", "acme", "--project", "tiny",
              "--domain", "indoor", "--data", In("store"), "--json"]);
         Assert.True(ingest.ExitCode is 0 or 1, $"ingest exit {ingest.ExitCode}: {ingest.Stderr}");
@@ -112,7 +112,7 @@ public sealed partial class ReportBrowserTests : IDisposable
             Assert.Equal(2, json.RootElement.GetProperty("accepted").GetInt32());
             Assert.True(json.RootElement.GetProperty("acceptedInstances").GetInt32() > 20, ingest.Stdout);
         }
-        var build = await SegLoopProcess.RunAsync(dir.FullName, ["dataset", "build", "--date", "2026-12-03", "--data", In("store"), "--json"],
+        var build = await SegLoopProcess.RunAsync(_dir.FullName, ["dataset", "build", "--date", "2026-12-03", "--data", In("store"), "--json"],
             new Dictionary<string, string> { ["CropBuilder__Dataset__ContactSheetSamplesPerClass"] = "3" });
         Assert.True(build.ExitCode == 0, $"dataset build exit {build.ExitCode}: {build.Stderr}");
         string sheet;
