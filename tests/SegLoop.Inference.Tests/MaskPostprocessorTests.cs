@@ -5,7 +5,7 @@ using SegLoop.Vision;
 namespace SegLoop.Inference.Tests;
 
 /// <summary>
-/// Which components survive postprocessing, on a hand-drawn 40 x 30 probability map (window = image, so crop and
+/// Which components survive postprocessing and where they are cut, on a hand-drawn 40 x 30 probability map (window = image, so crop and
 /// image coordinates agree): blob A (10 x 10 at 2, 2, with a 2 x 2 hole), blob B (14 x 14 at 20, 10), a speck C
 /// (2 x 2 at 36, 2) touching nothing.
 /// </summary>
@@ -42,10 +42,12 @@ public sealed class MaskPostprocessorTests
         }
     }
 
+    private static readonly Rect AroundA = new(1, 1, 12, 12);
+
     [Fact]
-    public void BoxAlone_CentreOnABlob_KeepsThatBlobWithItsHoleFilled()
+    public void BoxAroundABlob_KeepsThatBlobWithItsHoleFilled()
     {
-        var mask = Finish(box: new Rect(0, 0, 8, 8), []);
+        var mask = Finish(AroundA, []);
 
         Assert.Equal(100, mask.Area); // A, hole filled, nothing of B or C
         Assert.True(mask[6, 6]);
@@ -54,28 +56,63 @@ public sealed class MaskPostprocessorTests
     }
 
     [Fact]
-    public void BoxAlone_CentreOnBackground_KeepsTheLargestBlob()
+    public void BoxAroundTwoBlobs_KeepsBoth()
     {
-        var mask = Finish(box: new Rect(13, 0, 4, 4), []);
+        // One object in two parts (a person behind a pole): the centre (17, 13) lies between them.
+        var mask = Finish(new Rect(1, 1, 34, 24), []);
 
-        Assert.Equal(196, mask.Area); // B
+        Assert.Equal(100 + 196, mask.Area);
+        Assert.True(mask[3, 3]);
         Assert.True(mask[25, 15]);
+        Assert.False(mask[36, 2]);
     }
 
     [Fact]
-    public void NegativeClickOnTheCentreBlob_DropsIt_AndTheLargestOtherIsKept()
+    public void FleckInsideTheBox_Dropped()
     {
-        var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(3.5, 3.5, Positive: false)]);
+        // C (4 pixels) is under 5 % of B (196) and is no part of the object.
+        var mask = Finish(new Rect(19, 1, 20, 24), []);
 
         Assert.Equal(196, mask.Area);
-        Assert.False(mask[3, 3]);
+        Assert.False(mask[36, 2]);
+    }
+
+    [Fact]
+    public void ForegroundSpillingPastTheBox_CutAtTheBoxGrownByAPixel()
+    {
+        // The box holds 7 of B's 14 columns; grown by a pixel, 8 (x 20..27): more than half of B, so B is the object,
+        // and what the model spilled past the box is not.
+        var mask = Finish(new Rect(20, 10, 7, 14), []);
+
+        Assert.Equal(8 * 14, mask.Area);
+        Assert.True(mask[27, 15]);
+        Assert.False(mask[28, 15]);
+    }
+
+    [Fact]
+    public void NoComponentMostlyInside_TheOneUnderTheCentreCutAtTheBox()
+    {
+        // The box (grown: 0..8) holds 49 of A's 100 pixels; the centre (4, 4) is on A.
+        var mask = Finish(new Rect(0, 0, 8, 8), []);
+
+        Assert.Equal(7 * 7, mask.Area);
+        Assert.True(mask[8, 8]);
+        Assert.False(mask[9, 9]);
+    }
+
+    [Fact]
+    public void NegativeClickOnTheBoxsOnlyBlob_NothingIsKept()
+    {
+        var mask = Finish(AroundA, [new Click(3.5, 3.5, Positive: false)]);
+
+        Assert.Equal(0, mask.Area); // B and C lie outside the box: nothing there is the object
     }
 
     [Fact]
     public void NegativeClickInAHole_TheHoleStaysOpen()
     {
         // Fill-holes used to undo the annotator's click: the hole is background because they said so.
-        var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(6.5, 6.5, Positive: false)]);
+        var mask = Finish(AroundA, [new Click(6.5, 6.5, Positive: false)]);
 
         Assert.Equal(96, mask.Area); // A without its 2 x 2 hole
         Assert.False(mask[6, 6]);
@@ -84,13 +121,48 @@ public sealed class MaskPostprocessorTests
     }
 
     [Fact]
-    public void PositiveClickOnAnotherBlob_KeepsItBesideTheCentreBlob()
+    public void PositiveClickOnABlobOutsideTheBox_KeptWholeBesideTheBoxsBlob()
     {
-        var mask = Finish(box: new Rect(0, 0, 8, 8), [new Click(36.5, 2.5, Positive: true)]);
+        var mask = Finish(AroundA, [new Click(36.5, 2.5, Positive: true)]);
 
         Assert.Equal(104, mask.Area); // A (filled) and C
         Assert.True(mask[37, 3]);
         Assert.False(mask[25, 15]);
+    }
+
+    [Theory]
+    [InlineData(false, true, 100)] // negative, then positive: kept
+    [InlineData(true, false, 0)]   // positive, then negative: dropped
+    public void TwoClicksOnOneBlob_TheLatestDecides(bool first, bool second, int area)
+    {
+        var mask = Finish(AroundA, [new Click(3.5, 3.5, first), new Click(4.5, 4.5, second)]);
+
+        Assert.Equal(area, mask.Area);
+    }
+
+    [Fact]
+    public void NothingInTheBoxReachesTheThreshold_HalfTheBoxsPeakCounts()
+    {
+        var values = new float[Width * Height];
+        values.AsSpan().Fill(0.05f);
+        Fill(values, BlobB, 0.3f);
+        var prompt = new PreparedPrompt(0, new Rect(18, 8, 18, 18), new Rect(0, 0, Width, Height), [], []);
+
+        var result = MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height);
+
+        Assert.Equal(196, result.ToImageMask().Area); // threshold 0.15: B, not the 0.05 around it
+    }
+
+    [Fact]
+    public void ModelSeesNothingInTheBox_StaysEmpty()
+    {
+        var values = new float[Width * Height];
+        values.AsSpan().Fill(MaskPostprocessor.MinPeak / 2);
+        var prompt = new PreparedPrompt(0, BlobB, new Rect(0, 0, Width, Height), [], []);
+
+        var result = MaskPostprocessor.Finish(prompt, new CropProbabilities(values, Width, Height), 0.5, Width, Height);
+
+        Assert.Equal(0, result.ToImageMask().Area);
     }
 
     [Fact]

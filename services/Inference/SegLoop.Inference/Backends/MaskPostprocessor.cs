@@ -5,12 +5,24 @@ using SegLoop.Vision.Coco;
 namespace SegLoop.Inference.Backends;
 
 /// <summary>
-/// Crop probabilities to an image mask: threshold, keep the components holding positive clicks and the one that
-/// owns the box centre (the largest when the centre is background), drop those holding negative clicks, fill
-/// holes (except a hole a negative click lies in), paste into image coordinates. Score: mean probability inside the final mask.
+/// Crop probabilities to an image mask: threshold (lowered when nothing in the box reaches it), keep the components the
+/// box and the clicks point at and cut them at the box (<see cref="SelectComponents"/>), fill holes (except a hole a
+/// negative click lies in), paste into image coordinates. Score: mean probability inside the final mask.
 /// </summary>
 internal static class MaskPostprocessor
 {
+    /// <summary>A component inside the box smaller than this share of the largest one there is a fleck, not a part.</summary>
+    public const double MinShareOfLargest = 0.05;
+
+    /// <summary>
+    /// When no pixel in the box reaches the threshold, pixels at this share of the box's highest probability count as
+    /// foreground: the box says an object is there, and an empty answer is never one an annotator can use.
+    /// </summary>
+    public const double ShareOfPeakWhenNothingReachesThreshold = 0.5;
+
+    /// <summary>Below this peak the model saw nothing in the box at all, and the answer stays empty.</summary>
+    public const float MinPeak = 0.01f;
+
     /// <summary>
     /// The prompt's mask, crop-sized (the part of the window inside the image) and placed in image coordinates; turn it
     /// into an image-sized mask, an RLE or polygons with <see cref="PlacedMask"/>'s methods.
@@ -25,7 +37,7 @@ internal static class MaskPostprocessor
         var insideY0 = Math.Max(0, -window.Y);
         var insideX1 = Math.Min(window.Width, imageWidth - window.X);
         var insideY1 = Math.Min(window.Height, imageHeight - window.Y);
-        var floatThreshold = SmallestFloatAtLeast(threshold);
+        var floatThreshold = SmallestFloatAtLeast(EffectiveThreshold(prompt, values, threshold, imageWidth, imageHeight));
         for (var y = insideY0; y < insideY1; y++)
         {
             var row = (y * window.Width) + insideX0;
@@ -54,6 +66,30 @@ internal static class MaskPostprocessor
             }
         }
         return new PlacedMask(window.X + insideX0, window.Y + insideY0, width, height, inside, imageWidth, imageHeight, count == 0 ? 0 : sum / count);
+    }
+
+    /// <summary>
+    /// <paramref name="threshold"/>, or <see cref="ShareOfPeakWhenNothingReachesThreshold"/> of the highest probability
+    /// inside the box (and inside the image) when none reaches it and that peak is at least <see cref="MinPeak"/>.
+    /// </summary>
+    internal static double EffectiveThreshold(PreparedPrompt prompt, float[] values, double threshold, int imageWidth, int imageHeight)
+    {
+        var window = prompt.Window;
+        var box = prompt.BoxInCrop;
+        var x0 = Math.Max(box.X, -window.X);
+        var x1 = Math.Min(box.X + box.Width, imageWidth - window.X);
+        float peak = 0;
+        for (var y = Math.Max(box.Y, -window.Y); y < Math.Min(box.Y + box.Height, imageHeight - window.Y); y++)
+        {
+            foreach (var value in values.AsSpan((y * window.Width) + x0, x1 - x0))
+            {
+                if (value >= threshold)
+                    return threshold;
+                if (value > peak)
+                    peak = value;
+            }
+        }
+        return peak >= MinPeak ? peak * ShareOfPeakWhenNothingReachesThreshold : threshold;
     }
 
     /// <summary>The smallest float at or above <paramref name="threshold"/>: for every float p, p >= it exactly when (double)p >= threshold.</summary>
@@ -118,6 +154,14 @@ internal static class MaskPostprocessor
         return Mask.FromBytes(filled.Width, filled.Height, result);
     }
 
+    /// <summary>
+    /// The components the prompt means. The box says where the object is: every component with at least half of itself
+    /// inside the box is kept (a multi-part object, an object cut by an occluder), unless it is a fleck under
+    /// <see cref="MinShareOfLargest"/> of the largest such component; what spills past the box is cut at the box grown
+    /// by one pixel. Clicks overrule the box: a component whose latest click is positive is kept whole, wherever it
+    /// lies; one whose latest click is negative is dropped. When no component lies mostly inside the box, the one under the box's centre
+    /// is kept (else the one with most pixels in the box), cut at the box.
+    /// </summary>
     private static Mask SelectComponents(Mask mask, PreparedPrompt prompt)
     {
         var labels = MaskOps.ConnectedComponents(mask);
@@ -132,39 +176,60 @@ internal static class MaskPostprocessor
             return (uint)cx < (uint)window.Width && (uint)cy < (uint)window.Height ? labelMemory.Span[(cy * window.Width) + cx] : 0;
         }
 
-        // Per label (0 is background): held by a negative click; kept.
-        var negative = new bool[labels.Components.Count + 1];
-        var keep = new bool[labels.Components.Count + 1];
-        var keptAny = false;
+        var count = labels.Components.Count + 1; // label 0 is background
+        // The latest click on a component decides: a positive click near an earlier negative one lands on the component
+        // its refinement grew there, and the annotator's last word on it is that it belongs.
+        var negative = new bool[count];
+        var clicked = new bool[count];
         foreach (var click in prompt.Clicks)
         {
             var label = LabelAt(click.X, click.Y);
-            if (label != 0 && !click.Positive)
-                negative[label] = true;
-        }
-        foreach (var click in prompt.Clicks)
-        {
-            var label = LabelAt(click.X, click.Y);
-            if (label != 0 && click.Positive && !negative[label])
-                keptAny = keep[label] = true;
+            negative[label] = label != 0 && !click.Positive;
+            clicked[label] = label != 0 && click.Positive;
         }
 
-        var centre = LabelAt(prompt.Box.X + (prompt.Box.Width / 2.0), prompt.Box.Y + (prompt.Box.Height / 2.0));
-        if (centre != 0 && !negative[centre])
-        {
-            keep[centre] = true;
-        }
-        else if (!keptAny)
-        {
-            var largest = labels.Components.Where(c => !negative[c.Label]).MaxBy(c => c.Area);
-            if (largest is not null)
-                keep[largest.Label] = true;
-        }
-
+        // The box grown by a pixel, in window coordinates and inside the window.
+        var box = prompt.BoxInCrop;
+        var x0 = Math.Max(0, box.X - 1);
+        var y0 = Math.Max(0, box.Y - 1);
+        var x1 = Math.Min(window.Width, box.X + box.Width + 1);
+        var y1 = Math.Min(window.Height, box.Y + box.Height + 1);
         var span = labelMemory.Span;
+        var inBox = new long[count];
+        for (var y = y0; y < y1; y++)
+        {
+            foreach (var label in span.Slice((y * window.Width) + x0, x1 - x0))
+                inBox[label]++;
+        }
+
+        var candidates = labels.Components.Where(c => !negative[c.Label] && !clicked[c.Label]).ToList();
+        var mostlyInside = candidates.Where(c => inBox[c.Label] * 2 >= c.Area).ToList();
+        var keep = new bool[count];
+        if (mostlyInside.Count > 0)
+        {
+            var largest = mostlyInside.Max(c => inBox[c.Label]);
+            foreach (var component in mostlyInside.Where(c => inBox[c.Label] >= MinShareOfLargest * largest))
+                keep[component.Label] = true;
+        }
+        else if (!clicked.Any(c => c))
+        {
+            var centre = LabelAt(prompt.Box.X + (prompt.Box.Width / 2.0), prompt.Box.Y + (prompt.Box.Height / 2.0));
+            var chosen = centre != 0 && !negative[centre] ? centre : candidates.Where(c => inBox[c.Label] > 0).MaxBy(c => inBox[c.Label])?.Label ?? 0;
+            keep[chosen] = chosen != 0;
+        }
+
         var selected = new byte[span.Length];
-        for (var i = 0; i < span.Length; i++)
-            selected[i] = keep[span[i]] ? (byte)1 : (byte)0;
+        for (var y = 0; y < window.Height; y++)
+        {
+            var insideRows = y >= y0 && y < y1;
+            for (var x = 0; x < window.Width; x++)
+            {
+                var i = (y * window.Width) + x;
+                var label = span[i];
+                var on = clicked[label] || (keep[label] && insideRows && x >= x0 && x < x1);
+                selected[i] = on ? (byte)1 : (byte)0;
+            }
+        }
         return Mask.FromBytes(mask.Width, mask.Height, selected);
     }
 }
