@@ -183,31 +183,32 @@ public sealed class OnnxBackendTests : IDisposable
     }
 
     [Fact]
-    public async Task SegmentAsync_Clicks_NegativeRemovesComponentPositiveKeepsIt()
+    public async Task SegmentAsync_BoxAndClicks_BoxKeepsWhatItHoldsNegativeRemovesTheLatestClickDecides()
     {
         var (foreground, background) = SalientColours();
         var big = new Rect(8, 8, 24, 24);
         var small = new Rect(44, 14, 12, 12);
         using var image = TestImages.Squares(64, 40, background, foreground, big, small);
         var segmenter = Segmenters.Onnx(_model, new OnnxPreprocessing { Mode = PreprocessingMode.Fcn }, "saliency", "v1");
-        // The box holds both squares; its centre (32, 20) is background.
-        var box = new BoundingBox(4, 4, 56, 32);
+        // The wide box holds both squares (its centre, 32, 20, is background); the narrow one only the big square.
+        var wide = new BoundingBox(4, 4, 56, 32);
+        var narrow = new BoundingBox(6, 6, 28, 28);
         var bigMask = TestImages.RectMask(64, 40, big);
         var smallMask = TestImages.RectMask(64, 40, small);
 
         var results = await segmenter.SegmentAsync(image,
         [
-            new Prompt { Box = box },
-            new Prompt { Box = box, Clicks = [new Click(50, 20, Positive: true)] },
-            new Prompt { Box = box, Clicks = [new Click(20, 20, Positive: false)] },
-            new Prompt { Box = box, Clicks = [new Click(20, 20, Positive: true), new Click(50, 20, Positive: true)] },
+            new Prompt { Box = wide },
+            new Prompt { Box = narrow },
+            new Prompt { Box = wide, Clicks = [new Click(20, 20, Positive: false)] },
+            new Prompt { Box = wide, Clicks = [new Click(20, 20, Positive: false), new Click(21, 21, Positive: true)] },
         ], 0.5);
 
         string Describe(int i) => $"result {i}: area {results[i].Mask.Area}, IoU big {results[i].Mask.IntersectionOverUnion(bigMask):F3}, small {results[i].Mask.IntersectionOverUnion(smallMask):F3}, colours {foreground}/{background}";
-        AssertWithin(results[0].Mask, [big], 1, Describe(0));      // no clicks: the largest component
-        AssertWithin(results[1].Mask, [small], 1, Describe(1));    // positive click on the small square keeps it alone
-        AssertWithin(results[2].Mask, [small], 1, Describe(2));    // negative click removes the big square
-        AssertWithin(results[3].Mask, [big, small], 1, Describe(3)); // two positive clicks keep both
+        AssertWithin(results[0].Mask, [big, small], 1, Describe(0)); // the box holds two parts: both kept
+        AssertWithin(results[1].Mask, [big], 1, Describe(1));        // the small square lies outside the box
+        AssertWithin(results[2].Mask, [small], 1, Describe(2));      // a negative click removes the big square
+        AssertWithin(results[3].Mask, [big, small], 1, Describe(3)); // a positive click after the negative one takes it back
     }
 
     /// <summary>The mask holds every rectangle shrunk by <paramref name="tolerance"/> px and stays inside them grown by it.</summary>
