@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and builds what SegLoop needs on a fresh Debian machine: each building block owns one step in scripts/setup.d/
-# (GTK 3 for OpenCvSharp's native library, the test rig's servers, kubectl, the IS-Net model, Chromium for the report tests).
+# (GTK 3 for OpenCvSharp's native library, the test rig's servers, kubectl, the IS-Net model, Chromium for the browser tests,
+# Label Studio's editor bundle).
 # Each step says in a "# setup-for:" line whom it serves: `scripts/setup.sh cli` (what ./segloop runs on first use: the
 # embedded default needs no RabbitMQ, S3 server, kubectl or browser) runs the steps for "cli"; `scripts/setup.sh` or
 # `scripts/setup.sh test` (what scripts/test.sh runs) runs them all. Idempotent and quick when everything is there.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup-for: test
-# Debian's Chromium, for the browser tests of the HTML reports (tests/SegLoop.Evaluation.Tests, SegLoop.Cli.Tests
-# through Microsoft.Playwright, which cannot download its own browsers here). Idempotent: nothing when chromium is on PATH.
+# Debian's Chromium, for the browser tests (the HTML reports in SegLoop.Cli.Tests, Label Studio's editor in
+# SegLoop.Inference.Tests) through Microsoft.Playwright, which cannot download its own browsers here. Idempotent: nothing when chromium is on PATH.
 set -euo pipefail
 
 if command -v chromium >/dev/null 2>&1; then

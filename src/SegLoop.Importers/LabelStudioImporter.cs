@@ -1,17 +1,13 @@
 using System.Text.Json;
-using SegLoop.Contracts;
 using SegLoop.Ingest;
 using SegLoop.Interop.LabelStudio;
-using SegLoop.Vision.Coco;
 
 namespace SegLoop.Importers;
 
 /// <summary>
-/// A Label Studio JSON export (Export > JSON: a list of tasks) as one task per Label Studio task. The last annotation
-/// that was not cancelled is taken; its polygonlabels and rectanglelabels become polygons in pixels, its brushlabels
-/// masks (brush RLE decoded as label-studio-converter does); other result types (choices, keypoints, text) are
-/// left out. The image is the file name of the task's image URL in <c>images</c> (Label Studio's 8-character upload
-/// prefix removed for <c>/data/upload/</c> URLs). The task id is Label Studio's, so a re-export rewrites the same keys.
+/// A Label Studio JSON export (Export > JSON: a list of tasks) as one task per Label Studio task, mapped by
+/// <see cref="LabelStudioTask"/> (what Ingest's Label Studio webhook uses too). The image is the file name of the task's
+/// image URL in <c>images</c> (Label Studio's 8-character upload prefix removed for <c>/data/upload/</c> URLs).
 /// </summary>
 public sealed class LabelStudioImporter(string exportPath, IImageSource images) : IAnnotationImporter
 {
@@ -32,71 +28,11 @@ public sealed class LabelStudioImporter(string exportPath, IImageSource images) 
         return new ImportTasks(tasks.Count, tasks.Select((t, i) => ToRequest(t, i, target)).ToAsyncEnumerable());
     }
 
-    /// <summary>One Label Studio task (export or webhook) as an ingest task.</summary>
+    /// <summary>One task of the export as an ingest task (<see cref="LabelStudioTask"/>: the webhook's code path too), its image by file name.</summary>
     public IngestRequest ToRequest(LsTask task, int index, ImportTarget target)
     {
-        ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(target);
-        var problems = new List<Rejection>();
-        var url = ImageUrl(task);
-        var image = url is null ? null : ImageName(url);
-        if (image is null)
-            problems.Add(RejectionCodes.Of(RejectionCodes.MissingField, $"Task {task.Id ?? $"#{index}"} has no image URL in data.", "data.image"));
-        var taskId = task.Id ?? image ?? $"task-{index}";
-        var annotation = task.Annotations?.LastOrDefault(a => a is { WasCancelled: false });
-        if (annotation is null)
-            problems.Add(RejectionCodes.Of(RejectionCodes.MissingField, $"Task {taskId} has no annotation that was not cancelled.", "annotations"));
-        var instances = new List<PayloadInstance?>();
-        (int W, int H)? size = null;
-        var results = annotation?.Result ?? [];
-        for (var i = 0; i < results.Count; i++)
-        {
-            LsRegion? region;
-            try
-            {
-                region = LabelStudioRegions.Read(results[i], i);
-            }
-            catch (FormatException e)
-            {
-                var code = results[i].Type?.Equals(LabelStudioRegions.BrushLabels, StringComparison.OrdinalIgnoreCase) == true
-                    ? RejectionCodes.RleMalformed : RejectionCodes.PolygonMalformed;
-                problems.Add(RejectionCodes.Of(code, e.Message, results[i].Id ?? $"result-{i}"));
-                continue;
-            }
-            if (region is null)
-                continue;
-            if (size is { } s && s != (region.Width, region.Height))
-            {
-                problems.Add(RejectionCodes.Of(RejectionCodes.ImageSizeMismatch,
-                    $"Result '{region.Id}' says the image is {region.Width}x{region.Height}; an earlier result said {s.W}x{s.H}.", region.Id));
-                continue;
-            }
-            size = (region.Width, region.Height);
-            instances.Add(ToInstance(region));
-        }
-        var payload = new TaskPayload
-        {
-            TaskId = taskId, Customer = target.Customer, Project = target.Project, Domain = target.Domain,
-            Image = image, Width = size?.W, Height = size?.H, FullScene = false, Instances = instances,
-        };
-        return new IngestRequest(payload, EntryPoint, SourceFormats.LabelStudio) { ImageSource = images, ImportProblems = problems };
-    }
-
-    internal static PayloadInstance ToInstance(LsRegion region) => new()
-    {
-        Id = region.Id,
-        ClassName = region.Label,
-        Polygons = region.Polygons?.Select(p => (double[]?)p).ToList(),
-        Rle = region.Mask is { } mask ? RlePayload.Of(RleMask.Encode(mask, region.Height, region.Width)) : null,
-    };
-
-    private static string? ImageUrl(LsTask task)
-    {
-        if (task.Data is null)
-            return null;
-        if (task.Data.TryGetValue("image", out var image) && image.ValueKind == JsonValueKind.String)
-            return image.GetString();
-        return task.Data.Values.Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()).FirstOrDefault();
+        return LabelStudioTask.ToRequest(task, index, target.Customer, target.Project, target.Domain, ImageName, images, EntryPoint);
     }
 
     /// <summary>

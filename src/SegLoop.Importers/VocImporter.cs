@@ -144,6 +144,5 @@ public static class VocColormap
 
 internal static class RlePayload
 {
-    public static PayloadRle Of(RleMask rle) =>
-        new() { Size = [rle.Height, rle.Width], Counts = System.Text.Json.JsonSerializer.SerializeToElement(rle.ToCompressedString()) };
+    public static PayloadRle Of(RleMask rle) => PayloadRle.Of(rle);
 }

@@ -42,7 +42,7 @@ public static class IngestServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Maps <c>POST /v1/tasks/completed</c>. Throws at start-up when neither <c>Ingest:Webhook:Secret</c> nor
+    /// Maps <c>POST /v1/tasks/completed</c> and Label Studio's <c>POST /v1/labelstudio/events</c>. Throws at start-up when neither <c>Ingest:Webhook:Secret</c> nor
     /// <c>Ingest:Webhook:SecretFile</c> is set: an unguarded webhook is never served.
     /// </summary>
     public static IEndpointConventionBuilder MapIngestWebhook(this IEndpointRouteBuilder app)
@@ -51,8 +51,12 @@ public static class IngestServiceCollectionExtensions
         var options = app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value;
         if (string.IsNullOrEmpty(options.Webhook.ResolveSecret()))
             throw new InvalidOperationException(
-                "Ingest:Webhook:Secret or Ingest:Webhook:SecretFile must be set to serve POST /v1/tasks/completed.");
-        return app.MapPost(WebhookHandler.Route, (HttpContext http, WebhookHandler handler, CancellationToken cancellationToken) =>
+                "Ingest:Webhook:Secret or Ingest:Webhook:SecretFile must be set to serve POST /v1/tasks/completed and /v1/labelstudio/events.");
+        var webhooks = app.MapGroup("");
+        webhooks.MapPost(WebhookHandler.Route, (HttpContext http, WebhookHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(http, cancellationToken));
+        webhooks.MapPost(WebhookHandler.LabelStudioRoute, (HttpContext http, WebhookHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleLabelStudioAsync(http, cancellationToken));
+        return webhooks;
     }
 }

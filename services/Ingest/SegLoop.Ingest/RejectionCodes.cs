@@ -48,6 +48,7 @@ public static class RejectionCodes
 public static class EntryPoints
 {
     public const string Webhook = "webhook";
+    public const string LabelStudioWebhook = "webhook:label-studio";
     public const string Bus = "bus";
     public const string CliCoco = "cli:coco";
     public const string CliVoc = "cli:voc";

@@ -7,7 +7,7 @@ namespace SegLoop.Ingest;
 
 /// <summary>
 /// Turns an <see cref="AnnotationTaskCompleted"/> into an <see cref="IngestRequest"/> by reading the stored
-/// payload: the webhook's task JSON, or a single-image COCO file (what <c>segloop run --once</c> sends).
+/// payload: the webhook's task JSON (also what Label Studio's webhook stores), or a single-image COCO file (what <c>segloop run --once</c> sends).
 /// </summary>
 public sealed class StoredTaskReader(IBlobStore store)
 {
@@ -17,8 +17,9 @@ public sealed class StoredTaskReader(IBlobStore store)
         switch (message.SourceFormat)
         {
             case SourceFormats.Webhook:
+            case SourceFormats.LabelStudio: // Label Studio's webhook stores the task it mapped, in the webhook's format
                 var payload = await store.GetJsonAsync<TaskPayload>(message.AnnotationKey, PayloadJson.Options, cancellationToken).ConfigureAwait(false);
-                return new IngestRequest(payload, EntryPoints.Bus, SourceFormats.Webhook);
+                return new IngestRequest(payload, EntryPoints.Bus, message.SourceFormat);
             case SourceFormats.Coco:
                 await using (var stream = await store.OpenReadAsync(message.AnnotationKey, cancellationToken).ConfigureAwait(false))
                 {
@@ -36,7 +37,7 @@ public sealed class StoredTaskReader(IBlobStore store)
                     ImportProblems =
                     [
                         RejectionCodes.Of(RejectionCodes.UnsupportedSourceFormat,
-                            $"Source format '{message.SourceFormat}' cannot be ingested from the bus; use '{SourceFormats.Webhook}' or '{SourceFormats.Coco}' (bulk VOC and label-map imports run from the CLI).",
+                            $"Source format '{message.SourceFormat}' cannot be ingested from the bus; use '{SourceFormats.Webhook}', '{SourceFormats.LabelStudio}' or '{SourceFormats.Coco}' (bulk VOC and label-map imports run from the CLI).",
                             "sourceFormat"),
                     ],
                 };

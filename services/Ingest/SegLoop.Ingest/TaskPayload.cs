@@ -56,6 +56,13 @@ public sealed record PayloadRle
     public IReadOnlyList<int>? Size { get; init; }
 
     public JsonElement Counts { get; init; }
+
+    /// <summary>A mask's RLE, compressed counts as a string.</summary>
+    public static PayloadRle Of(Vision.Coco.RleMask rle)
+    {
+        ArgumentNullException.ThrowIfNull(rle);
+        return new() { Size = [rle.Height, rle.Width], Counts = JsonSerializer.SerializeToElement(rle.ToCompressedString()) };
+    }
 }
 
 /// <summary>The JSON settings for task payloads: camelCase, numbers also as strings, NaN/Infinity readable so they can be refused by name.</summary>

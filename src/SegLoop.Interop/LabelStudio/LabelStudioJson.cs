@@ -31,6 +31,22 @@ public sealed record LsAnnotation
     public double? Score { get; init; }
 }
 
+/// <summary>
+/// A Label Studio webhook event: <c>{"action": ..., "task": {...}, "annotation": {...}, "project": {...}}</c>.
+/// ANNOTATION_CREATED and ANNOTATION_UPDATED carry the task and the annotation that was saved.
+/// </summary>
+public sealed record LsWebhookEvent
+{
+    public const string AnnotationCreated = "ANNOTATION_CREATED";
+    public const string AnnotationUpdated = "ANNOTATION_UPDATED";
+
+    public string? Action { get; init; }
+
+    public LsTask? Task { get; init; }
+
+    public LsAnnotation? Annotation { get; init; }
+}
+
 /// <summary>One region: type polygonlabels, brushlabels, rectanglelabels, keypointlabels...; coordinates in percent of original_width/height.</summary>
 public sealed record LsResult
 {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using SegLoop.Testing.Browser;
 using SegLoop.Vision;
 
 namespace SegLoop.Cli.Tests.Browser;

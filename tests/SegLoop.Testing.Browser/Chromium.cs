@@ -1,12 +1,12 @@
 using Microsoft.Playwright;
 
-namespace SegLoop.Cli.Tests.Browser;
+namespace SegLoop.Testing.Browser;
 
 /// <summary>
 /// Debian's Chromium, found on PATH and driven by Microsoft.Playwright (which cannot download its own browsers here),
 /// headless, with a 1400 x 900 window. Without chromium a test fails and says how to install it: never skips.
 /// </summary>
-internal sealed class Chromium : IAsyncDisposable
+public sealed class Chromium : IAsyncDisposable
 {
     public const int ViewportWidth = 1400;
 
@@ -33,7 +33,7 @@ internal sealed class Chromium : IAsyncDisposable
                     return path;
             }
         }
-        Assert.Fail("chromium is not on PATH. The report tests open the HTML in Debian's Chromium through Microsoft.Playwright, which cannot "
+        Assert.Fail("chromium is not on PATH. The browser tests open their pages in Debian's Chromium through Microsoft.Playwright, which cannot "
                     + "download browsers here: install it with scripts/setup.sh test (scripts/setup.d/60-chromium.sh), or apt-get install chromium.");
         return null!;
     }
