@@ -37,22 +37,7 @@ public sealed class LabelStudioWebhookTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Ingest:Webhook:Secret"] = IngestTestHost.Secret,
-            ["Ingest:Webhook:MaxBodyBytes"] = "65536",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        builder.Services.AddSingleton<IBlobStore>(new LocalFolderBlobStore(Path.Combine(_root, "store")));
-        builder.Services.AddIngest(builder.Configuration);
-        builder.Services.AddMassTransitTestHarness(bus => bus.AddIngestConsumers());
-        _app = builder.Build();
-        _app.MapIngestWebhook();
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        _http = new HttpClient { BaseAddress = new Uri(address) };
+        (_app, _http) = await WebhookServer.StartAsync(Path.Combine(_root, "store"));
         await _app.Services.GetRequiredService<IBlobStore>().PutBytesAsync("uploads/acme/w.png", TestImages.Png(W, H));
     }
 

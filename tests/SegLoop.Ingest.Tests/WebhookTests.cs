@@ -26,22 +26,7 @@ public sealed class WebhookTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Ingest:Webhook:Secret"] = IngestTestHost.Secret,
-            ["Ingest:Webhook:MaxBodyBytes"] = "65536",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        builder.Services.AddSingleton<IBlobStore>(new LocalFolderBlobStore(_root));
-        builder.Services.AddIngest(builder.Configuration);
-        builder.Services.AddMassTransitTestHarness(bus => bus.AddIngestConsumers());
-        _app = builder.Build();
-        _app.MapIngestWebhook();
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        _http = new HttpClient { BaseAddress = new Uri(address) };
+        (_app, _http) = await WebhookServer.StartAsync(_root);
         await _app.Services.GetRequiredService<IBlobStore>().PutBytesAsync("uploads/acme/w.png", TestImages.Png(64, 48));
     }
 
