@@ -20,9 +20,10 @@ public sealed class TerminationTests
     public async Task IngestCoco_BrokerUnreachableThenSigterm_ExitsWithin10SecondsWith143AndOneLine()
     {
         using var dir = new TempDir();
-        var result = await SignalledAsync(dir, "TERM", BrokerUnreachable(),
+        using var broker = new TcpSink(closeAtOnce: true);
+        var result = await SignalledAsync(dir, "TERM", BrokerUnreachable(broker),
             ["ingest", "coco", "--annotations", SharedData.CocoMiniAnnotations, "--images", SharedData.Path("coco-mini", "train2017"),
-             "--customer", "acme", "--project", "p", "--domain", "street", "--data", dir.Path("data")]);
+             "--customer", "acme", "--project", "p", "--domain", "street", "--data", dir.Path("data")], ready: _ => broker.Connections > 0);
 
         result.AssertStopped(143, "segloop ingest coco: stopped by SIGTERM after 0 tasks; the tasks published so far stay, the rest were not sent.");
     }
@@ -31,9 +32,10 @@ public sealed class TerminationTests
     public async Task Prelabel_BrokerUnreachableThenSigterm_ExitsWithin10SecondsWith143AndOneLine()
     {
         using var dir = new TempDir();
-        var result = await SignalledAsync(dir, "TERM", BrokerUnreachable(),
+        using var broker = new TcpSink(closeAtOnce: true);
+        var result = await SignalledAsync(dir, "TERM", BrokerUnreachable(broker),
             ["prelabel", "--coco", SharedData.CocoMiniAnnotations, "--images", SharedData.Path("coco-mini", "train2017"),
-             "--out", dir.Path("results.json"), "--data", dir.Path("data")]);
+             "--out", dir.Path("results.json"), "--data", dir.Path("data")], ready: _ => broker.Connections > 0);
 
         result.AssertStopped(143,
             "segloop prelabel: stopped by SIGTERM; the images done so far are kept in the progress file, rerun the same command to go on.");
@@ -43,8 +45,9 @@ public sealed class TerminationTests
     public async Task ModelsPromote_BrokerUnreachableThenCtrlC_ExitsWithin10SecondsWith130AndOneLine()
     {
         using var dir = new TempDir();
-        var result = await SignalledAsync(dir, "INT", BrokerUnreachable(),
-            ["models", "promote", "--name", "isnet", "--version", "0123456789ab", "--data", dir.Path("data")]);
+        using var broker = new TcpSink(closeAtOnce: true);
+        var result = await SignalledAsync(dir, "INT", BrokerUnreachable(broker),
+            ["models", "promote", "--name", "isnet", "--version", "0123456789ab", "--data", dir.Path("data")], ready: _ => broker.Connections > 0);
 
         result.AssertStopped(130, "segloop models promote: stopped by Ctrl-C.");
     }
@@ -54,7 +57,7 @@ public sealed class TerminationTests
     {
         using var dir = new TempDir();
         // An S3 endpoint that takes connections and never answers: a hung store, which the SDK waits on for minutes.
-        using var silent = new SilentServer();
+        using var silent = new TcpSink(closeAtOnce: false);
         var result = await SignalledAsync(dir, "TERM", new Dictionary<string, string>
         {
             ["Storage__Kind"] = "S3",
@@ -79,20 +82,24 @@ public sealed class TerminationTests
         result.AssertStopped(143, "segloop run: stopped by SIGTERM.");
     }
 
-    /// <summary>The bus pointed at a loopback port nothing listens on: MassTransit retries the connection without end.</summary>
-    private static Dictionary<string, string> BrokerUnreachable() => new()
+    /// <summary>
+    /// The bus pointed at a loopback port that closes every connection at once: MassTransit retries without end, and the
+    /// test signals only once the first attempt shows the verb is at work (a fixed wait signalled a process still
+    /// starting on a loaded machine, before it had its handlers: exit 143 and no line).
+    /// </summary>
+    private static Dictionary<string, string> BrokerUnreachable(TcpSink broker) => new()
     {
         ["Bus__Transport"] = "RabbitMq",
         ["Bus__RabbitMq__Host"] = "127.0.0.1",
-        ["Bus__RabbitMq__Port"] = ClosedPort().ToString(CultureInfo.InvariantCulture),
+        ["Bus__RabbitMq__Port"] = broker.Port.ToString(CultureInfo.InvariantCulture),
     };
 
     /// <summary>
-    /// Starts segloop with <paramref name="args"/> in <paramref name="dir"/>, waits 2 s (or until <paramref name="ready"/>
-    /// holds, given its output so far), sends SIG<paramref name="signal"/> and waits at most 10 s for it to end.
+    /// Starts segloop with <paramref name="args"/> in <paramref name="dir"/>, waits until <paramref name="ready"/> holds
+    /// (given its output so far: the verb is at work), sends SIG<paramref name="signal"/> and waits at most 10 s for it to end.
     /// </summary>
     private static async Task<Signalled> SignalledAsync(TempDir dir, string signal, IReadOnlyDictionary<string, string> environment, string[] args,
-        Func<string, bool>? ready = null)
+        Func<string, bool> ready)
     {
         // Through env, which execs dotnet in the same process with SIGINT and SIGTERM at their defaults, as in a terminal:
         // a test run started in the background (nohup, CI runners) passes SIGINT on ignored, and .NET then keeps
@@ -132,15 +139,10 @@ public sealed class TerminationTests
                 lock (output)
                     return output.ToString();
             }
-            if (ready is null)
-                await Task.Delay(TimeSpan.FromSeconds(2));
-            else
-            {
-                var waited = Stopwatch.StartNew();
-                while (!ready(Output()) && !process.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2))
-                    await Task.Delay(100);
-                Assert.True(ready(Output()), $"not ready after {waited.Elapsed}: {Tail(Output())}");
-            }
+            var waited = Stopwatch.StartNew();
+            while (!ready(Output()) && !process.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2))
+                await Task.Delay(100);
+            Assert.True(ready(Output()), $"not ready after {waited.Elapsed}: {Tail(Output())}");
             Assert.False(process.HasExited, $"exited with {(process.HasExited ? process.ExitCode : 0)} before the signal: {Tail(Output())}");
 
             var signalled = Stopwatch.StartNew();
@@ -170,16 +172,6 @@ public sealed class TerminationTests
 
     private static string Tail(string text) => text[^Math.Min(800, text.Length)..];
 
-    /// <summary>A loopback port nothing listens on: bound, read, and released.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     private sealed record Signalled(int ExitCode, TimeSpan AfterSignal, string Stderr)
     {
         public void AssertStopped(int exitCode, string line)
@@ -202,14 +194,17 @@ public sealed class TerminationTests
         public void Dispose() => _dir.Delete(recursive: true);
     }
 
-    /// <summary>Accepts TCP connections on a loopback port and never reads or answers; counts them.</summary>
-    private sealed class SilentServer : IDisposable
+    /// <summary>
+    /// Accepts TCP connections on a loopback port and counts them; never reads or answers (a hung server), or closes each
+    /// at once (a server that cannot be reached).
+    /// </summary>
+    private sealed class TcpSink : IDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly List<Socket> _accepted = [];
         private readonly CancellationTokenSource _stop = new();
 
-        public SilentServer()
+        public TcpSink(bool closeAtOnce)
         {
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -218,6 +213,8 @@ public sealed class TerminationTests
                 while (!_stop.IsCancellationRequested)
                 {
                     var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                    if (closeAtOnce)
+                        socket.Close();
                     lock (_accepted)
                         _accepted.Add(socket);
                 }
