@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SegLoop.CropBuilder.Datasets;
 using SegLoop.Evaluation;
 using SegLoop.Inference.Backends;
 using SegLoop.Inference.Models;
@@ -25,13 +26,19 @@ public static class EvaluateCommand
         }.ExistingFile();
         var groundTruth = new Option<string>("--ground-truth")
         {
-            Description = "COCO instances json, or a folder with images/NAME.jpg and masks/NAME.png (ECSSD style).",
+            Description = "COCO instances json, a folder with images/NAME.jpg and masks/NAME.png (ECSSD style), or dataset:SPLIT[:MANIFEST_KEY] "
+                + "(a split of the newest dataset manifest in --data, or of the one named: its crops, prompted with each object's box).",
             Required = true,
         };
         groundTruth.Validators.Add(result =>
         {
             var path = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-            if (path is not null && !File.Exists(path) && !Directory.Exists(path))
+            if (path is not null && DatasetSplit.TryParse(path, out var split, out _))
+            {
+                if (split is not (DatasetAssembler.Train or DatasetAssembler.Val or DatasetAssembler.Test))
+                    result.AddError($"--ground-truth {path}: the split must be {DatasetAssembler.Train}, {DatasetAssembler.Val} or {DatasetAssembler.Test}.");
+            }
+            else if (path is not null && !File.Exists(path) && !Directory.Exists(path))
                 result.AddError($"--ground-truth {path}: no such file or folder.");
         });
         var images = new Option<DirectoryInfo?>("--images") { Description = "Folder the COCO file_names are relative to (default: the json's folder)." }.ExistingFolder();
@@ -153,7 +160,9 @@ public static class EvaluateCommand
 
     private static async Task<int> RunAsync(Arguments args, ISegmenter? backend, EvaluationResult? before, TextWriter stdout, CancellationToken cancellationToken)
     {
-        var truth = await GroundTruthLoader.LoadAsync(args.GroundTruth, args.Images, args.Domains, cancellationToken);
+        var truth = DatasetSplit.TryParse(args.GroundTruth, out var split, out var manifest)
+            ? await DatasetSplit.LoadAsync(split, manifest, args.DataRoot, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(args.Output))!, "crops"), cancellationToken)
+            : await GroundTruthLoader.LoadAsync(args.GroundTruth, args.Images, args.Domains, cancellationToken);
         if (truth.Instances.Count == 0)
             throw new EvaluationInputException($"--ground-truth {args.GroundTruth} holds no instance to evaluate (no annotation, or no image with a mask).");
         if (args.Limit is { } limit)

@@ -56,7 +56,7 @@ public sealed class RefinerJob(IBlobStore store, ModelRegistry registry, TimePro
         var trainer = new RefinerTrainer(store, registry);
         var settings = await trainer.SettingsAsync(options, cancellationToken).ConfigureAwait(false);
         var crops = RefinerTrainer.TrainCrops(dataset, options);
-        var test = dataset.Split(DatasetAssembler.Test).Select(e => e.Crop).OrderBy(c => c.CropId, StringComparer.Ordinal).ToList();
+        var test = dataset.Split(DatasetAssembler.Test);
         if (test.Count == 0)
             throw new TrainingInputException($"{dataset.ManifestKey} has no test split to gate on.");
 
@@ -68,7 +68,8 @@ public sealed class RefinerJob(IBlobStore store, ModelRegistry registry, TimePro
             cancellationToken: cancellationToken).ConfigureAwait(false);
 
         started = time.GetTimestamp();
-        var truth = await TestSetAsync(trainer, test, options.WorkDirectory, cancellationToken).ConfigureAwait(false);
+        var truth = await dataset.GroundTruthAsync(store, DatasetAssembler.Test, Path.Combine(options.WorkDirectory, "test-crops"), cancellationToken)
+            .ConfigureAwait(false);
         var promoted = await registry.GetPromotedAsync(options.ModelName, cancellationToken).ConfigureAwait(false);
         var baselineName = promoted is not null ? $"{options.ModelName}@{promoted.Version}" : settings.BaseModel;
         var evaluation = new EvaluationOptions { Clicks = options.GateClicks, Parallelism = 1 };
@@ -159,33 +160,6 @@ public sealed class RefinerJob(IBlobStore store, ModelRegistry registry, TimePro
     }
 
     public const string PooledClasses = "(other classes)";
-
-    /// <summary>The test crops as ground truth: each crop an image (decoded from the work folder), its mask the instance.</summary>
-    private async Task<GroundTruthSet> TestSetAsync(RefinerTrainer trainer, IReadOnlyList<CropManifestRow> test, string workDirectory,
-        CancellationToken cancellationToken)
-    {
-        var folder = Path.Combine(workDirectory, "test-crops");
-        Directory.CreateDirectory(folder);
-        var images = new Dictionary<long, GroundTruthImage>();
-        var instances = new List<GroundTruthInstance>();
-        for (var i = 0; i < test.Count; i++)
-        {
-            var crop = test[i];
-            var path = Path.Combine(folder, crop.CropId + ".jpg");
-            if (!File.Exists(path))
-            {
-                var temp = path + ".tmp";
-                await File.WriteAllBytesAsync(temp, await store.GetBytesAsync(crop.CropKey, cancellationToken).ConfigureAwait(false), cancellationToken)
-                    .ConfigureAwait(false);
-                File.Move(temp, path, overwrite: true);
-            }
-            var mask = await trainer.ReadMaskAsync(crop.MaskKey, cancellationToken).ConfigureAwait(false);
-            var id = i + 1L;
-            images[id] = new GroundTruthImage(id, crop.CropId + ".jpg", path, crop.CropWidth, crop.CropHeight, crop.Domain);
-            instances.Add(new GroundTruthInstance(id, id, 0, crop.ClassName, RleMask.Encode(mask.Data, mask.Height, mask.Width)));
-        }
-        return new GroundTruthSet("test split", images, instances);
-    }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
     private sealed class SyncProgress(Action<int> report) : IProgress<int>

@@ -137,7 +137,7 @@ public sealed class RefinerTrainer(IBlobStore store, ModelRegistry registry, ILo
         if (File.Exists(path))
             return ReadRows(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
         using var image = ImageCodec.Decode(await store.GetBytesAsync(crop.CropKey, cancellationToken).ConfigureAwait(false));
-        var truth = await ReadMaskAsync(crop.MaskKey, cancellationToken).ConfigureAwait(false);
+        var truth = await TrainingDataset.ReadMaskAsync(store, crop.MaskKey, cancellationToken).ConfigureAwait(false);
         var box = BoxInCrop(crop);
         var prompt = PromptGeometry.Prepare(new Prompt { Box = box }, 0, image.Width, image.Height, PromptGeometry.DefaultPadding);
         using var input = backend.Prepare(image, prompt);
@@ -158,16 +158,6 @@ public sealed class RefinerTrainer(IBlobStore store, ModelRegistry registry, ILo
         await File.WriteAllBytesAsync(temp, WriteRows(rows), cancellationToken).ConfigureAwait(false);
         File.Move(temp, path, overwrite: true);
         return rows;
-    }
-
-    internal async Task<Mask> ReadMaskAsync(string key, CancellationToken cancellationToken)
-    {
-        using var png = ImageCodec.Decode(await store.GetBytesAsync(key, cancellationToken).ConfigureAwait(false), new DecodeOptions { Mode = DecodeMode.Grayscale });
-        var pixels = png.Pixels;
-        var bytes = new byte[pixels.Length];
-        for (var i = 0; i < bytes.Length; i++)
-            bytes[i] = pixels[i] >= 128 ? (byte)1 : (byte)0;
-        return Mask.FromBytes(png.Width, png.Height, bytes);
     }
 
     /// <summary>The object's tight box in crop pixels: the prompt evaluation and pre-annotation give.</summary>

@@ -7,7 +7,7 @@ public sealed record RefinerTrainingOptions
     public string ModelName { get; init; } = "refiner";
 
     /// <summary>Where dataset manifests live ({prefix}/{date}/manifest.jsonl); the newest is read unless <see cref="Manifest"/> names one.</summary>
-    public string DatasetPrefix { get; init; } = "datasets";
+    public string DatasetPrefix { get; init; } = TrainingDataset.DefaultPrefix;
 
     public string? Manifest { get; init; }
 

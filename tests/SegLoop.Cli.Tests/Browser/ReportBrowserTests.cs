@@ -101,7 +101,7 @@ public sealed partial class ReportBrowserTests : IDisposable
         Chromium.FindExecutable();
         // Two COCO images (one with 14 books): a real ingest through the embedded loop, then a dataset build showing at most
         // three crops per class, so the page shows a sample.
-        await File.WriteAllTextAsync(In("tiny.json"), TinyCoco(2));
+        await File.WriteAllTextAsync(In("tiny.json"), CocoMiniSubset.Json(2));
         var ingest = await SegLoopProcess.RunAsync(_dir.FullName,
             ["ingest", "coco", "--annotations", In("tiny.json"), "--images", SharedData.CocoMiniImages, "--customer", "acme", "--project", "tiny",
              "--domain", "indoor", "--data", In("store"), "--json"]);
@@ -240,19 +240,6 @@ public sealed partial class ReportBrowserTests : IDisposable
     }
 
     /// <summary>The first <paramref name="images"/> images of coco-mini with their annotations and every category.</summary>
-    private static string TinyCoco(int images)
-    {
-        using var coco = JsonDocument.Parse(File.ReadAllBytes(SharedData.CocoMiniAnnotations));
-        var kept = coco.RootElement.GetProperty("images").EnumerateArray().Take(images).ToList();
-        var ids = kept.Select(i => i.GetProperty("id").GetInt64()).ToHashSet();
-        return JsonSerializer.Serialize(new
-        {
-            images = kept,
-            annotations = coco.RootElement.GetProperty("annotations").EnumerateArray().Where(a => ids.Contains(a.GetProperty("image_id").GetInt64())).ToList(),
-            categories = coco.RootElement.GetProperty("categories"),
-        });
-    }
-
     [GeneratedRegex(@"Showing (\d+) of (\d+) crops, a seeded sample")]
     private static partial Regex SampleStatement();
 }
