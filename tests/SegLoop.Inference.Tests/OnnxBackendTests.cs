@@ -229,6 +229,30 @@ public sealed class OnnxBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task FilledBox_NegativeThenPositiveClicks_StaysTheBox()
+    {
+        // The baseline ignores clicks everywhere: a negative click inside the box used to remove the box's one component
+        // in postprocessing (evaluate's click steps went box, empty, box, empty).
+        using var image = TestImages.Squares(64, 64, 0, 255, new Rect(20, 20, 12, 12));
+        var segmenter = Segmenters.FilledBox();
+        var box = new BoundingBox(16, 16, 24, 20);
+        Prompt[] prompts =
+        [
+            new() { Box = box },
+            new() { Box = box, Clicks = [new Click(18, 18, false)] },
+            new() { Box = box, Clicks = [new Click(18, 18, false), new Click(25, 25, true)] },
+        ];
+
+        var masks = await segmenter.SegmentAsync(image, prompts, 0.5);
+
+        foreach (var mask in masks.Select(m => m.Mask))
+        {
+            Assert.Equal(24 * 20, mask.Area);
+            Assert.True(mask[16, 16] && mask[39, 35] && !mask[40, 35] && !mask[39, 36]);
+        }
+    }
+
+    [Fact]
     public async Task SegmentAsync_BadPrompt_ThrowsBadPromptException()
     {
         using var image = TestImages.Squares(32, 32, 0, 255, new Rect(8, 8, 8, 8));

@@ -82,6 +82,12 @@ internal abstract class CropBackend
     /// <summary>True when clicks steer the backend itself (GrabCut seeds); components are filtered by clicks either way.</summary>
     public abstract bool UsesClickSeeds { get; }
 
+    /// <summary>
+    /// True for a backend whose answer no click may change, not even in postprocessing, where a negative click on a
+    /// component removes it: the filled-box baseline. The pipeline drops such a prompt's clicks before anything runs.
+    /// </summary>
+    public virtual bool IgnoresClicks => false;
+
     /// <summary>Cuts one prompt's crop (on the caller's thread).</summary>
     public abstract CropInput Prepare(Image image, PreparedPrompt prompt);
 

@@ -4,7 +4,8 @@ namespace SegLoop.Inference.Backends;
 
 /// <summary>
 /// The floor every segmenter must beat: the prompt's box, filled (probability 1 inside, 0 outside). No model, no
-/// clicks (a negative click inside the box would drop the whole box, so clicks are ignored here).
+/// clicks: the pipeline drops them (<see cref="IgnoresClicks"/>), as a negative click inside the box would drop the whole
+/// box in postprocessing, and the next positive click bring it back.
 /// </summary>
 internal sealed class FilledBoxBackend : CropBackend
 {
@@ -15,10 +16,12 @@ internal sealed class FilledBoxBackend : CropBackend
 
     public override string Version => GrabCutBackend.BuiltinVersion;
 
-    public override bool UsesClickSeeds => true; // the baseline ignores clicks, and they must not refine it either
+    public override bool UsesClickSeeds => true; // no click reaches it, and none must refine it either
+
+    public override bool IgnoresClicks => true;
 
     public override CropInput Prepare(Image image, PreparedPrompt prompt) =>
-        new() { Prompt = prompt with { Clicks = [] }, GroupKey = Group, Crop = image.Crop(new Rect(prompt.Box.X, prompt.Box.Y, 1, 1)) };
+        new() { Prompt = prompt, GroupKey = Group, Crop = image.Crop(new Rect(prompt.Box.X, prompt.Box.Y, 1, 1)) };
 
     public override IReadOnlyList<CropProbabilities> Run(StagedBatch staged, CancellationToken cancellationToken) =>
         staged.Crops.Select(input =>

@@ -53,7 +53,7 @@ internal static class SegmentationPipeline
         ArgumentNullException.ThrowIfNull(image);
         if (!(threshold is >= 0 and <= 1))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "the threshold must be in [0, 1]");
-        var prepared = PromptGeometry.PrepareAll(prompts, image.Width, image.Height, padding);
+        var prepared = Prepare(backend, prompts, image, padding);
         var probabilities = await RunAsync(backend, scheduler, image, prepared, threshold, cancellationToken).ConfigureAwait(false);
         return prepared.Select((p, i) => MaskPostprocessor.Finish(p, probabilities[i], threshold, image.Width, image.Height)).ToList();
     }
@@ -63,9 +63,15 @@ internal static class SegmentationPipeline
         IReadOnlyList<Prompt> prompts, double padding, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var prepared = PromptGeometry.PrepareAll(prompts, image.Width, image.Height, padding);
+        var prepared = Prepare(backend, prompts, image, padding);
         var probabilities = await RunAsync(backend, scheduler, image, prepared, 0.5, cancellationToken).ConfigureAwait(false);
         return prepared.Select((p, i) => new PromptProbabilities(p.Window, probabilities[i].Values)).ToList();
+    }
+
+    private static IReadOnlyList<PreparedPrompt> Prepare(CropBackend backend, IReadOnlyList<Prompt> prompts, Image image, double padding)
+    {
+        var prepared = PromptGeometry.PrepareAll(prompts, image.Width, image.Height, padding);
+        return backend.IgnoresClicks ? prepared.Select(p => p with { Clicks = [] }).ToList() : prepared;
     }
 
     private static async Task<IReadOnlyList<CropProbabilities>> RunAsync(CropBackend backend, ICropScheduler scheduler, Image image,
