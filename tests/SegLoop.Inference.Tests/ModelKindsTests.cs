@@ -90,4 +90,29 @@ public sealed class ModelKindsTests
         Assert.Equal(0f, F(cx, cy, 12), 4);
         Assert.Equal(RefinerFeatures.Count, RefinerFeatures.Names.Count);
     }
+
+    [Fact]
+    public void HoldClickDiscs_PositiveAndNegativeDiscs_OneInsideZeroInsideTheRestAsPredicted()
+    {
+        // A 40 x 40 grey image, box (5, 5, 30, 30): disc radius 0.05 of the box diagonal (2.1 px) around each click.
+        using var image = Image.FromPixels(40, 40, 3, Enumerable.Repeat((byte)128, 40 * 40 * 3).ToArray());
+        var prompt = PromptGeometry.Prepare(
+            new Prompt { Box = new BoundingBox(5, 5, 30, 30), Clicks = [new Click(10, 10, true), new Click(30, 30, false)] }, 0, 40, 40, 0.15);
+        using var crop = image.Crop(prompt.Window);
+        var frame = RefinerFeatures.Compute(crop, null, prompt, 2);
+        var probabilities = Enumerable.Repeat(0.5f, frame.Width * frame.Height).ToArray();
+
+        RefinerFeatures.HoldClickDiscs(frame, probabilities);
+
+        float P(double x, double y) => probabilities[((int)(y - prompt.Window.Y) * frame.Width) + (int)(x - prompt.Window.X)];
+        Assert.Equal(1f, P(10, 10));
+        Assert.Equal(1f, P(11, 10));
+        Assert.Equal(0f, P(30, 30));
+        Assert.Equal(0f, P(30, 29));
+        Assert.Equal(0.5f, P(20, 20));
+        Assert.Equal(0.5f, P(10, 14));
+        // Offsets within 2.1 px of a pixel centre: the centre, 4 at 1, 4 at 1.41, 4 at 2.
+        Assert.Equal(13, probabilities.Count(p => p == 1f));
+        Assert.Equal(13, probabilities.Count(p => p == 0f));
+    }
 }

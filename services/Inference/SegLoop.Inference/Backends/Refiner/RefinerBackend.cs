@@ -78,6 +78,7 @@ internal sealed class RefinerBackend : CropBackend
             var frame = frames[i];
             var window = batch[i].Prompt.Window;
             var probabilities = _classifier.Predict(frame.Features, frame.Width * frame.Height);
+            RefinerFeatures.HoldClickDiscs(frame, probabilities);
             var values = OnnxBackend.Probabilities(probabilities, frame.Width, frame.Width, frame.Height, window.Width, window.Height, rescale: false);
             results[i] = new CropProbabilities(values, window.Width, window.Height);
         });

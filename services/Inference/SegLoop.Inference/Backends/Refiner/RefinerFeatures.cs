@@ -130,6 +130,25 @@ internal static class RefinerFeatures
         return new RefinerFrame(w, h, sx, sy, features);
     }
 
+    /// <summary>
+    /// Clicks are the annotator's word: inside a positive click's disc the refiner's answer is 1, inside a negative one 0
+    /// (the classifier reads the discs only as features and may overrule them, and a negative click left on the mask
+    /// makes postprocessing drop the whole component it lies on).
+    /// </summary>
+    public static void HoldClickDiscs(RefinerFrame frame, float[] probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(probabilities);
+        var features = frame.Features;
+        for (var p = 0; p < probabilities.Length; p++)
+        {
+            if (features[(p * Count) + 19] != 0)
+                probabilities[p] = 0;
+            else if (features[(p * Count) + 18] != 0)
+                probabilities[p] = 1;
+        }
+    }
+
     /// <summary>GrabCut at working size: the box probably foreground, outside it background, click discs as seeds; 0/1 per pixel.</summary>
     private static float[] GrabCutFeature(Image working, Rect box, List<(double X, double Y, bool Positive)> clicks, int iterations)
     {
