@@ -66,11 +66,12 @@ public static class TrainCommand
             GateClicks = parse.GetValue(clicks),
             WorkDirectory = parse.GetValue(work)!.FullName,
             Promote = !parse.GetValue(noPromote),
-        }, ct));
+        }, parse.IsJson(), ct));
         return new Command("train", "Train SegLoop's own models from its crops.") { refiner };
     }
 
-    public static async Task<int> RunAsync(DirectoryInfo data, RefinerTrainingOptions options, CancellationToken cancellationToken)
+    /// <param name="json">Print the report as one JSON document on stdout; the progress bars go to stderr.</param>
+    public static async Task<int> RunAsync(DirectoryInfo data, RefinerTrainingOptions options, bool json, CancellationToken cancellationToken)
     {
         if (!ModelRegistry.IsValidName(options.ModelName) || options.TrainFraction is not (> 0 and <= 1) || options.PixelBudget < 1000 || options.Trees < 1)
         {
@@ -91,7 +92,8 @@ public static class TrainCommand
             RefinerTrainingReport report;
             try
             {
-                report = await AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+                var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
+                report = await console.Progress().AutoClear(false).HideCompleted(false)
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                     .StartAsync(async context =>
                     {
@@ -119,9 +121,15 @@ public static class TrainCommand
                 await Console.Error.WriteLineAsync($"segloop train refiner: stopped by {termination.SignalName}; a rerun resumes from the feature cache in {options.WorkDirectory}.");
                 return termination.ExitCode;
             }
+            var peakMiB = Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20);
+            if (json)
+            {
+                CliOutput.WriteJson(new { report, reportKey = RefinerJob.ReportKey(report.Model, report.Version), totalSeconds = clock.Elapsed.TotalSeconds, peakMemoryMiB = peakMiB });
+                return report.GatePassed ? 0 : 1;
+            }
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"{report.Model} {report.Version}: {report.TrainCrops} train crops, {report.TrainPixels} pixels, base {report.Settings.BaseModel}, from {report.Manifest}"));
-            Console.WriteLine(string.Create(inv, $"training {report.TrainSeconds:0.0} s, evaluation {report.EvaluationSeconds:0.0} s, total {clock.Elapsed.TotalSeconds:0.0} s, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB"));
+            Console.WriteLine(string.Create(inv, $"training {report.TrainSeconds:0.0} s, evaluation {report.EvaluationSeconds:0.0} s, total {clock.Elapsed.TotalSeconds:0.0} s, peak memory {peakMiB} MiB"));
             Console.WriteLine(string.Create(inv, $"test split ({report.TestCrops} crops), mean IoU: candidate {report.Candidate.Overall.Steps[0].Iou:0.0000}, baseline {report.Baseline} {report.BaselineSummary.Overall.Steps[0].Iou:0.0000}"));
             foreach (var regression in report.Regressions)
                 Console.WriteLine($"  {regression}");
