@@ -25,7 +25,7 @@ public static class RankCommand
     public const int MaxPasses = RankingService.MaxPasses;
 
     public sealed record Arguments(string? Images, string? Coco, string? GroundTruth, bool Boxes, string? Segmenter, int? InputSize, int Passes,
-        int TopSuperpixels, int? Limit, string Output, string? RunId, string DataRoot, bool Json);
+        int TopSuperpixels, int? Limit, string Output, string? RunId, string DataRoot, bool Json, int ReportItems = RankingOutputs.DefaultReportItems);
 
     public static Command Create()
     {
@@ -42,6 +42,11 @@ public static class RankCommand
         var passes = new Option<int>("--passes", "-D") { Description = $"Stochastic passes per item, 1..{MaxPasses}.", DefaultValueFactory = _ => 10 };
         var top = new Option<int>("--superpixels") { Description = "How many superpixels, the most uncertain across all items, superpixels.json keeps.", DefaultValueFactory = _ => 100 };
         var limit = new Option<int?>("--limit") { Description = "Rank only the first N items." };
+        var reportItems = new Option<int>("--report-items")
+        {
+            Description = "How many of the most uncertain items report.html shows.",
+            DefaultValueFactory = _ => RankingOutputs.DefaultReportItems,
+        };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (and its rank-state.jsonl, which a rerun resumes from).", DefaultValueFactory = _ => new DirectoryInfo("ranking") };
         var runId = new Option<string?>("--run-id") { Description = "Storage folder rankings/{ID}/; default: from the settings' hash." };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON on stdout (progress stays on stderr)." };
@@ -50,7 +55,7 @@ public static class RankCommand
             "Rank unlabelled images (or COCO boxes) by the model's uncertainty: D passes with flips and small scale and shift changes of the prompt, "
             + "per-pixel variance and entropy, about 100 watershed superpixels per item. Writes ranking.csv, superpixels.json and report.html to --out "
             + "and to storage under rankings/. Rerunning with the same --out skips items already ranked.")
-            { images, coco, groundTruth, boxes, segmenter, inputSize, passes, top, limit, output, runId, json, data };
+            { images, coco, groundTruth, boxes, segmenter, inputSize, passes, top, limit, reportItems, output, runId, json, data };
         command.Validators.Add(result =>
         {
             var sources = (result.GetValue(coco) is null ? 0 : 1) + (result.GetValue(groundTruth) is null ? 0 : 1);
@@ -63,7 +68,8 @@ public static class RankCommand
         {
             var args = new Arguments(parse.GetValue(images)?.FullName, parse.GetValue(coco)?.FullName, parse.GetValue(groundTruth),
                 parse.GetValue(boxes), parse.GetValue(segmenter), parse.GetValue(inputSize), parse.GetValue(passes), parse.GetValue(top),
-                parse.GetValue(limit), parse.GetValue(output)!.FullName, parse.GetValue(runId), parse.GetValue(data)!.FullName, parse.GetValue(json));
+                parse.GetValue(limit), parse.GetValue(output)!.FullName, parse.GetValue(runId), parse.GetValue(data)!.FullName, parse.GetValue(json),
+                parse.GetValue(reportItems));
             try
             {
                 var result = await RunAsync(args, cancellationToken);
@@ -109,8 +115,8 @@ public static class RankCommand
         ArgumentNullException.ThrowIfNull(args);
         if (args.Passes is < 1 or > MaxPasses)
             throw new RankInputException($"-D/--passes {args.Passes} must be within 1..{MaxPasses}.");
-        if (args.TopSuperpixels < 0 || args.Limit < 1)
-            throw new RankInputException("--superpixels must be at least 0 and --limit at least 1.");
+        if (args.TopSuperpixels < 0 || args.Limit < 1 || args.ReportItems < 0)
+            throw new RankInputException("--superpixels and --report-items must be at least 0, and --limit at least 1.");
         var items = args.GroundTruth is not null
             ? await RankInput.FromGroundTruthAsync(args.GroundTruth, args.Images, args.Boxes, cancellationToken)
             : args.Coco is not null
@@ -143,7 +149,7 @@ public static class RankCommand
         // Outputs from every item of this source ranked so far (this run and earlier ones).
         var entries = items.Select(i => state.Done.GetValueOrDefault(i.Item.Id)).OfType<RankStateEntry>().ToList();
         var outputs = RankingOutputs.Build(entries.Select(e => e.Ranking), args.TopSuperpixels,
-            $"Uncertainty ranking of {Path.GetFileName(source.TrimEnd('/'))}: {segmenterName}, D = {args.Passes}");
+            $"Uncertainty ranking of {Path.GetFileName(source.TrimEnd('/'))}: {segmenterName}, D = {args.Passes}", args.ReportItems);
         var files = new List<string>();
         var keys = new List<string>();
         var id = args.RunId ?? "cli-" + salt[..16];
