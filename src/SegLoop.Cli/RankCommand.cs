@@ -95,14 +95,17 @@ public static class RankCommand
         [property: JsonPropertyName("top")] IReadOnlyList<string> Top,
         [property: JsonPropertyName("evaluation"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RankEvaluation? Evaluation);
 
-    /// <summary>Does the ranking mean something (ground-truth runs).</summary>
+    /// <summary>
+    /// Does the ranking mean something (ground-truth runs). A correlation is null where it is undefined: fewer than two
+    /// items, or a measure or the error the same for every item (a perfect model has no error to rank by).
+    /// </summary>
     public sealed record RankEvaluation(
         [property: JsonPropertyName("items")] int Items,
         [property: JsonPropertyName("mean_iou")] double MeanIou,
-        [property: JsonPropertyName("spearman_variance")] double SpearmanVariance,
-        [property: JsonPropertyName("spearman_entropy")] double SpearmanEntropy,
-        [property: JsonPropertyName("spearman_random")] double SpearmanRandom,
-        [property: JsonPropertyName("spearman_random_spread")] double SpearmanRandomSpread,
+        [property: JsonPropertyName("spearman_variance")] double? SpearmanVariance,
+        [property: JsonPropertyName("spearman_entropy")] double? SpearmanEntropy,
+        [property: JsonPropertyName("spearman_random")] double? SpearmanRandom,
+        [property: JsonPropertyName("spearman_random_spread")] double? SpearmanRandomSpread,
         [property: JsonPropertyName("superpixels")] int Superpixels,
         [property: JsonPropertyName("top20_error_share")] double Top20ErrorShare,
         [property: JsonPropertyName("top20_area_share")] double Top20AreaShare,
@@ -216,17 +219,18 @@ public static class RankCommand
         var byScore = RankingEvaluation.TopShare(regions.Select(x => new ScoredRegion(x.s.Score, x.s.Area, x.e.Evaluation!.SuperpixelErrorPixels[x.s.Index])).ToList(), 0.2);
         var byEntropy = RankingEvaluation.TopShare(regions.Select(x => new ScoredRegion(x.s.Entropy, x.s.Area, x.e.Evaluation!.SuperpixelErrorPixels[x.s.Index])).ToList(), 0.2);
         static double R(double v) => Math.Round(v, 4);
+        static double? Defined(double v) => double.IsNaN(v) ? null : R(v); // JSON has no NaN
         return new RankEvaluation(evaluated.Count, R(evaluated.Average(e => e.Evaluation!.Iou)),
-            R(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanVariance).ToList(), error)),
-            R(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanEntropy).ToList(), error)),
-            R(random.One), R(random.Spread), byScore.Regions, R(byScore.ErrorShareOfChosen), R(byScore.AreaShareOfChosen), R(byEntropy.ErrorShareOfChosen));
+            Defined(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanVariance).ToList(), error)),
+            Defined(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanEntropy).ToList(), error)),
+            Defined(random.One), Defined(random.Spread), byScore.Regions, R(byScore.ErrorShareOfChosen), R(byScore.AreaShareOfChosen), R(byEntropy.ErrorShareOfChosen));
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     private static void Render(RankResult r)
     {
-        static string N(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+        static string N(double? v) => v?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
         var table = new Table().Title($"rank: {r.Run.Items} items, {r.Segmenter}, D = {r.Passes}").AddColumn("").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("done earlier (skipped)", N(r.Run.Skipped));
         table.AddRow("[green]ranked now[/]", N(r.Run.Ranked));

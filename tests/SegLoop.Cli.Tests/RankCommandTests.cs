@@ -118,5 +118,29 @@ public sealed class RankCommandTests : IDisposable
         Assert.Contains("other settings", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Rank_GroundTruthWithOneImage_CorrelationsNullNotAFailure()
+    {
+        // One image: no rank correlation exists. The evaluation says so (null) instead of failing to write NaN as JSON.
+        var truth = Directory.CreateDirectory(Path.Combine(_temp.FullName, "truth")).FullName;
+        var images = Folder(Path.Combine("truth", "images"), 1, broken: false);
+        var mask = new byte[40 * 30];
+        for (var y = 9; y < 22; y++)
+            mask.AsSpan((y * 40) + 11, 19).Fill(255);
+        using (var image = Image.FromPixels(40, 30, 1, mask))
+            File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(Path.Combine(truth, "masks")).FullName, "img0.png"), image.EncodePng());
+        Assert.True(File.Exists(Path.Combine(images, "img0.png")));
+
+        var (exit, output, error) = await InvokeAsync("rank", "--ground-truth", truth, "-D", "2", "--segmenter", "grabcut", "--out", Out, "--data", Data, "--json");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var evaluation = json.RootElement.GetProperty("evaluation");
+        Assert.Equal(1, evaluation.GetProperty("items").GetInt32());
+        foreach (var name in new[] { "spearman_variance", "spearman_entropy", "spearman_random" })
+            Assert.Equal(JsonValueKind.Null, evaluation.GetProperty(name).ValueKind);
+        Assert.True(File.Exists(Path.Combine(Out, "evaluation.json")));
+    }
+
     public void Dispose() => _temp.Delete(recursive: true);
 }
