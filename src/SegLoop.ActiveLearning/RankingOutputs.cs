@@ -54,17 +54,19 @@ public sealed record RankingOutputs(byte[] RankingCsv, byte[] SuperpixelsJson, b
 
     /// <summary>
     /// ranking.csv: one row per item, most uncertain first, in the shape labelling platforms import (image first, then
-    /// its score): image, score, mean_variance, mean_entropy, passes, item, and the box (empty for a whole image).
+    /// its score): image, score, mean_variance, mean_entropy, box_fit (empty for a whole image), passes, item, and the box
+    /// (empty for a whole image).
     /// </summary>
     public static string Csv(IReadOnlyList<ItemRanking> ordered)
     {
         ArgumentNullException.ThrowIfNull(ordered);
-        var csv = new StringBuilder("image,score,mean_variance,mean_entropy,passes,item,box_x,box_y,box_width,box_height\n");
+        var csv = new StringBuilder("image,score,mean_variance,mean_entropy,box_fit,passes,item,box_x,box_y,box_width,box_height\n");
         foreach (var i in ordered)
         {
             var box = i.WholeImage ? ",,," : string.Join(',', i.Frame.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+            var boxFit = i.BoxFit is { } fit ? F(fit) : "";
             csv.Append(CultureInfo.InvariantCulture,
-                $"{Field(i.Image)},{F(i.Score)},{F(i.MeanVariance)},{F(i.MeanEntropy)},{i.Passes},{Field(i.Item)},{box}\n");
+                $"{Field(i.Image)},{F(i.Score)},{F(i.MeanVariance)},{F(i.MeanEntropy)},{boxFit},{i.Passes},{Field(i.Item)},{box}\n");
         }
         return csv.ToString();
     }
@@ -108,13 +110,18 @@ public sealed record RankingOutputs(byte[] RankingCsv, byte[] SuperpixelsJson, b
             .Append(onePass ? "1 bit (entropy of the one pass; black: sure, white: a coin toss)" : "0.25 (variance over the passes; black: they agree, white: half say 0 and half 1)")
             .Append("</span><span><svg width=\"28\" height=\"16\" viewBox=\"0 0 28 16\" aria-hidden=\"true\"><polygon class=\"chosen\" points=\"2,2 26,4 22,14 4,12\"/></svg>")
             .Append(CultureInfo.InvariantCulture, $"chosen superpixel: one of the {chosen.Count} most uncertain across the {ordered.Count} items (superpixels.json)</span></div>\n");
-        html.Append("<table id=\"ranking\"><thead><tr><th>rank</th><th>item</th><th>score</th><th>variance</th><th>entropy</th><th>picture, chosen superpixels</th><th>uncertainty</th></tr></thead><tbody>\n");
+        var boxes = shown.Any(i => i.BoxFit is not null);
+        html.Append("<table id=\"ranking\"><thead><tr><th>rank</th><th>item</th><th>score</th><th>variance</th><th>entropy</th>")
+            .Append(boxes ? "<th title=\"1 - IoU of the model's mask's bounding box with the prompt box: 0 when the mask reaches every side of the box\">box fit</th>" : "")
+            .Append("<th>picture, chosen superpixels</th><th>uncertainty</th></tr></thead><tbody>\n");
         foreach (var (item, rank) in shown.Select((item, i) => (item, i + 1)))
         {
             int fx = item.Frame[0], fy = item.Frame[1], fw = item.Frame[2], fh = item.Frame[3];
             var (w, h) = Display(fw, fh);
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr class=\"item\" data-item=\"{E(item.Item)}\"><td>{rank}</td><td class=\"item\">{E(item.Item)}</td><td class=\"score\">{F(item.Score)}</td><td>{F(item.MeanVariance)}</td><td>{F(item.MeanEntropy)}</td>");
+            if (boxes)
+                html.Append(CultureInfo.InvariantCulture, $"<td class=\"box-fit\">{(item.BoxFit is { } fit ? F(fit) : "")}</td>");
             html.Append(CultureInfo.InvariantCulture,
                 $"<td><svg class=\"picture\" width=\"{w}\" height=\"{h}\" viewBox=\"{fx} {fy} {fw} {fh}\" xmlns=\"http://www.w3.org/2000/svg\">");
             html.Append(CultureInfo.InvariantCulture,

@@ -104,6 +104,8 @@ public static class RankCommand
         [property: JsonPropertyName("mean_iou")] double MeanIou,
         [property: JsonPropertyName("spearman_variance")] double? SpearmanVariance,
         [property: JsonPropertyName("spearman_entropy")] double? SpearmanEntropy,
+        [property: JsonPropertyName("spearman_box_fit")] double? SpearmanBoxFit,
+        [property: JsonPropertyName("box_fit_items")] int BoxFitItems,
         [property: JsonPropertyName("spearman_random")] double? SpearmanRandom,
         [property: JsonPropertyName("spearman_random_spread")] double? SpearmanRandomSpread,
         [property: JsonPropertyName("superpixels")] int Superpixels,
@@ -220,9 +222,12 @@ public static class RankCommand
         var byEntropy = RankingEvaluation.TopShare(regions.Select(x => new ScoredRegion(x.s.Entropy, x.s.Area, x.e.Evaluation!.SuperpixelErrorPixels[x.s.Index])).ToList(), 0.2);
         static double R(double v) => Math.Round(v, 4);
         static double? Defined(double v) => double.IsNaN(v) ? null : R(v); // JSON has no NaN
+        // Box fit exists for box items only (a whole image's frame is not drawn around anything).
+        var fitted = evaluated.Where(e => e.Ranking.BoxFit is not null).ToList();
+        var boxFit = RankingEvaluation.Spearman(fitted.Select(e => e.Ranking.BoxFit!.Value).ToList(), fitted.Select(e => 1 - e.Evaluation!.Iou).ToList());
         return new RankEvaluation(evaluated.Count, R(evaluated.Average(e => e.Evaluation!.Iou)),
             Defined(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanVariance).ToList(), error)),
-            Defined(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanEntropy).ToList(), error)),
+            Defined(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanEntropy).ToList(), error)), Defined(boxFit), fitted.Count,
             Defined(random.One), Defined(random.Spread), byScore.Regions, R(byScore.ErrorShareOfChosen), R(byScore.AreaShareOfChosen), R(byEntropy.ErrorShareOfChosen));
     }
 
@@ -240,6 +245,8 @@ public static class RankCommand
         {
             table.AddRow("evaluated items (mean IoU)", $"{e.Items} ({N(e.MeanIou)})");
             table.AddRow("Spearman: variance / entropy / random (± spread)", $"{N(e.SpearmanVariance)} / {N(e.SpearmanEntropy)} / {N(e.SpearmanRandom)} (± {N(e.SpearmanRandomSpread)})");
+            if (e.SpearmanBoxFit is { } fit)
+                table.AddRow($"Spearman: box fit ({e.BoxFitItems} boxes)", N(fit));
             table.AddRow("top 20 % superpixels: error share (area share)", $"{N(e.Top20ErrorShare)} ({N(e.Top20AreaShare)})");
         }
         AnsiConsole.Write(table);
