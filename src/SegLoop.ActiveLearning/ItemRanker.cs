@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SegLoop.Contracts;
 using SegLoop.Vision;
 
 namespace SegLoop.ActiveLearning;
@@ -21,6 +22,8 @@ public sealed record SuperpixelScore(
 /// <summary>
 /// An item's ranking: its score (mean variance with two passes or more, mean entropy with one) and both measures, its
 /// superpixels, and small pictures for the report (base64: the frame as JPEG and its uncertainty as a PNG heat map).
+/// A box item also has <see cref="BoxFit"/> (<see cref="UncertaintyMeasures.BoxFit"/> of the model's mask for the box); a
+/// whole image has none.
 /// </summary>
 public sealed record ItemRanking(
     [property: JsonPropertyName("item")] string Item,
@@ -33,20 +36,34 @@ public sealed record ItemRanking(
     [property: JsonPropertyName("mean_entropy")] double MeanEntropy,
     [property: JsonPropertyName("superpixels")] IReadOnlyList<SuperpixelScore> Superpixels,
     [property: JsonPropertyName("thumbnail_jpeg")] string ThumbnailJpeg,
-    [property: JsonPropertyName("heat_png")] string HeatPng);
+    [property: JsonPropertyName("heat_png")] string HeatPng,
+    [property: JsonPropertyName("box_fit")] double? BoxFit = null);
 
-/// <summary>An item's ranking with the maps behind it (for evaluation against ground truth; not kept in state).</summary>
-public sealed record ItemAnalysis(ItemRanking Ranking, UncertaintyMap Map, SuperpixelLabels Superpixels);
+/// <summary>
+/// An item's ranking with the maps behind it (for evaluation against ground truth; not kept in state), and for a box item
+/// the model's mask for the box (image-sized), which its box fit was measured on.
+/// </summary>
+public sealed record ItemAnalysis(ItemRanking Ranking, UncertaintyMap Map, SuperpixelLabels Superpixels, Mask? Mask = null);
 
-/// <summary>Scores one item: uncertainty, superpixels and the report's pictures.</summary>
-public sealed class ItemRanker(UncertaintyScorer scorer, int superpixels = ItemRanker.DefaultSuperpixels)
+/// <summary>
+/// Scores one item: uncertainty, superpixels and the report's pictures; for a box item also the box fit of the mask the
+/// model gives for the unchanged box at <paramref name="maskThreshold"/> (one more model run: the mask an annotator would
+/// be given, after the pipeline's threshold and postprocessing).
+/// </summary>
+public sealed class ItemRanker(UncertaintyScorer scorer, int superpixels = ItemRanker.DefaultSuperpixels,
+    double maskThreshold = ItemRanker.DefaultMaskThreshold)
 {
     public const int DefaultSuperpixels = 100;
+
+    /// <summary>The probability threshold of a box item's mask (pre-annotation's default).</summary>
+    public const double DefaultMaskThreshold = 0.5;
 
     /// <summary>Longest side of the report's pictures.</summary>
     public const int PictureSide = 192;
 
     public UncertaintyScorer Scorer => scorer;
+
+    public double MaskThreshold => maskThreshold;
 
     public async Task<ItemAnalysis> RankAsync(RankItem item, Image image, int passes, CancellationToken cancellationToken)
     {
@@ -67,9 +84,16 @@ public sealed class ItemRanker(UncertaintyScorer scorer, int superpixels = ItemR
             var polygon = outlines[l].SelectMany(p => new[] { p.X + frame.X, p.Y + frame.Y }).ToList();
             scores[l] = new SuperpixelScore(l, Round(primary[l]), Round(variance[l]), Round(entropy[l]), areas[l], polygon);
         }
+        Mask? mask = null;
+        if (item.Box is not null)
+        {
+            var prompt = new Prompt { Box = new BoundingBox(frame.X, frame.Y, frame.Width, frame.Height) };
+            mask = (await scorer.Segmenter.SegmentAsync(image, [prompt], maskThreshold, cancellationToken).ConfigureAwait(false))[0].Mask;
+        }
         var ranking = new ItemRanking(item.Id, item.Image, [frame.X, frame.Y, frame.Width, frame.Height], item.Box is null, passes,
-            Round(map.Score), Round(map.MeanVariance), Round(map.MeanEntropy), scores, Thumbnail(crop), HeatMap(map));
-        return new ItemAnalysis(ranking, map, labels);
+            Round(map.Score), Round(map.MeanVariance), Round(map.MeanEntropy), scores, Thumbnail(crop), HeatMap(map),
+            mask is null ? null : Round(UncertaintyMeasures.BoxFit(mask, frame)));
+        return new ItemAnalysis(ranking, map, labels, mask);
     }
 
     /// <summary>The item's box clipped to the image, or the whole image; throws <see cref="Inference.Backends.BadPromptException"/> when empty.</summary>

@@ -1,3 +1,5 @@
+using SegLoop.Vision;
+
 namespace SegLoop.ActiveLearning;
 
 /// <summary>
@@ -75,6 +77,41 @@ public static class UncertaintyMeasures
             entropy[i] = (float)BinaryEntropy(mean);
         }
         return new UncertaintyMap(width, height, maps.Count, variance, entropy);
+    }
+
+    /// <summary>
+    /// Disagreement between a box prompt and the model's mask for it: 1 - IoU(the mask's bounding box, <paramref name="box"/>).
+    /// A box drawn tight around its object touches the object on all four sides, so a right mask's own bounding box is the
+    /// box (0). A mask that leaves a side of the box untouched (a part of the object, or a smaller thing inside the box) or
+    /// reaches past it scores more; an empty mask scores 1. It reads the box as evidence, which the per-pixel measures do
+    /// not: a model sure of the wrong answer agrees with itself over every pass, but its mask does not fill the box.
+    /// Meaningless for a whole image, whose frame is not drawn around anything.
+    /// </summary>
+    public static double BoxFit(Mask mask, Rect box)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        if (box.Width <= 0 || box.Height <= 0)
+            throw new ArgumentException($"box {box} is empty", nameof(box));
+        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
+        var data = mask.Data;
+        for (var y = 0; y < mask.Height; y++)
+        {
+            var row = data.Slice(y * mask.Width, mask.Width);
+            var first = row.IndexOfAnyExcept((byte)0);
+            if (first < 0)
+                continue;
+            x0 = Math.Min(x0, first);
+            x1 = Math.Max(x1, row.LastIndexOfAnyExcept((byte)0) + 1);
+            y0 = Math.Min(y0, y);
+            y1 = y + 1;
+        }
+        if (x1 < 0)
+            return 1;
+        long iw = Math.Max(0, Math.Min(x1, box.Right) - Math.Max(x0, box.X));
+        long ih = Math.Max(0, Math.Min(y1, box.Bottom) - Math.Max(y0, box.Y));
+        var intersection = iw * ih;
+        var union = ((long)(x1 - x0) * (y1 - y0)) + ((long)box.Width * box.Height) - intersection;
+        return 1 - ((double)intersection / union);
     }
 
     /// <summary>-p log2 p - (1 - p) log2 (1 - p); 0 at 0 and 1, 1 at 0.5.</summary>

@@ -25,7 +25,7 @@ public static class RankCommand
     public const int MaxPasses = RankingService.MaxPasses;
 
     public sealed record Arguments(string? Images, string? Coco, string? GroundTruth, bool Boxes, string? Segmenter, int? InputSize, int Passes,
-        int TopSuperpixels, int? Limit, string Output, string? RunId, string DataRoot, bool Json);
+        int TopSuperpixels, int? Limit, string Output, string? RunId, string DataRoot, bool Json, int ReportItems = RankingOutputs.DefaultReportItems);
 
     public static Command Create()
     {
@@ -42,6 +42,11 @@ public static class RankCommand
         var passes = new Option<int>("--passes", "-D") { Description = $"Stochastic passes per item, 1..{MaxPasses}.", DefaultValueFactory = _ => 10 };
         var top = new Option<int>("--superpixels") { Description = "How many superpixels, the most uncertain across all items, superpixels.json keeps.", DefaultValueFactory = _ => 100 };
         var limit = new Option<int?>("--limit") { Description = "Rank only the first N items." };
+        var reportItems = new Option<int>("--report-items")
+        {
+            Description = "How many of the most uncertain items report.html shows.",
+            DefaultValueFactory = _ => RankingOutputs.DefaultReportItems,
+        };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (and its rank-state.jsonl, which a rerun resumes from).", DefaultValueFactory = _ => new DirectoryInfo("ranking") };
         var runId = new Option<string?>("--run-id") { Description = "Storage folder rankings/{ID}/; default: from the settings' hash." };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON on stdout (progress stays on stderr)." };
@@ -50,7 +55,7 @@ public static class RankCommand
             "Rank unlabelled images (or COCO boxes) by the model's uncertainty: D passes with flips and small scale and shift changes of the prompt, "
             + "per-pixel variance and entropy, about 100 watershed superpixels per item. Writes ranking.csv, superpixels.json and report.html to --out "
             + "and to storage under rankings/. Rerunning with the same --out skips items already ranked.")
-            { images, coco, groundTruth, boxes, segmenter, inputSize, passes, top, limit, output, runId, json, data };
+            { images, coco, groundTruth, boxes, segmenter, inputSize, passes, top, limit, reportItems, output, runId, json, data };
         command.Validators.Add(result =>
         {
             var sources = (result.GetValue(coco) is null ? 0 : 1) + (result.GetValue(groundTruth) is null ? 0 : 1);
@@ -63,7 +68,8 @@ public static class RankCommand
         {
             var args = new Arguments(parse.GetValue(images)?.FullName, parse.GetValue(coco)?.FullName, parse.GetValue(groundTruth),
                 parse.GetValue(boxes), parse.GetValue(segmenter), parse.GetValue(inputSize), parse.GetValue(passes), parse.GetValue(top),
-                parse.GetValue(limit), parse.GetValue(output)!.FullName, parse.GetValue(runId), parse.GetValue(data)!.FullName, parse.GetValue(json));
+                parse.GetValue(limit), parse.GetValue(output)!.FullName, parse.GetValue(runId), parse.GetValue(data)!.FullName, parse.GetValue(json),
+                parse.GetValue(reportItems));
             try
             {
                 var result = await RunAsync(args, cancellationToken);
@@ -89,14 +95,19 @@ public static class RankCommand
         [property: JsonPropertyName("top")] IReadOnlyList<string> Top,
         [property: JsonPropertyName("evaluation"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RankEvaluation? Evaluation);
 
-    /// <summary>Does the ranking mean something (ground-truth runs).</summary>
+    /// <summary>
+    /// Does the ranking mean something (ground-truth runs). A correlation is null where it is undefined: fewer than two
+    /// items, or a measure or the error the same for every item (a perfect model has no error to rank by).
+    /// </summary>
     public sealed record RankEvaluation(
         [property: JsonPropertyName("items")] int Items,
         [property: JsonPropertyName("mean_iou")] double MeanIou,
-        [property: JsonPropertyName("spearman_variance")] double SpearmanVariance,
-        [property: JsonPropertyName("spearman_entropy")] double SpearmanEntropy,
-        [property: JsonPropertyName("spearman_random")] double SpearmanRandom,
-        [property: JsonPropertyName("spearman_random_spread")] double SpearmanRandomSpread,
+        [property: JsonPropertyName("spearman_variance")] double? SpearmanVariance,
+        [property: JsonPropertyName("spearman_entropy")] double? SpearmanEntropy,
+        [property: JsonPropertyName("spearman_box_fit")] double? SpearmanBoxFit,
+        [property: JsonPropertyName("box_fit_items")] int BoxFitItems,
+        [property: JsonPropertyName("spearman_random")] double? SpearmanRandom,
+        [property: JsonPropertyName("spearman_random_spread")] double? SpearmanRandomSpread,
         [property: JsonPropertyName("superpixels")] int Superpixels,
         [property: JsonPropertyName("top20_error_share")] double Top20ErrorShare,
         [property: JsonPropertyName("top20_area_share")] double Top20AreaShare,
@@ -109,8 +120,8 @@ public static class RankCommand
         ArgumentNullException.ThrowIfNull(args);
         if (args.Passes is < 1 or > MaxPasses)
             throw new RankInputException($"-D/--passes {args.Passes} must be within 1..{MaxPasses}.");
-        if (args.TopSuperpixels < 0 || args.Limit < 1)
-            throw new RankInputException("--superpixels must be at least 0 and --limit at least 1.");
+        if (args.TopSuperpixels < 0 || args.Limit < 1 || args.ReportItems < 0)
+            throw new RankInputException("--superpixels and --report-items must be at least 0, and --limit at least 1.");
         var items = args.GroundTruth is not null
             ? await RankInput.FromGroundTruthAsync(args.GroundTruth, args.Images, args.Boxes, cancellationToken)
             : args.Coco is not null
@@ -143,7 +154,7 @@ public static class RankCommand
         // Outputs from every item of this source ranked so far (this run and earlier ones).
         var entries = items.Select(i => state.Done.GetValueOrDefault(i.Item.Id)).OfType<RankStateEntry>().ToList();
         var outputs = RankingOutputs.Build(entries.Select(e => e.Ranking), args.TopSuperpixels,
-            $"Uncertainty ranking of {Path.GetFileName(source.TrimEnd('/'))}: {segmenterName}, D = {args.Passes}");
+            $"Uncertainty ranking of {Path.GetFileName(source.TrimEnd('/'))}: {segmenterName}, D = {args.Passes}", args.ReportItems);
         var files = new List<string>();
         var keys = new List<string>();
         var id = args.RunId ?? "cli-" + salt[..16];
@@ -210,17 +221,21 @@ public static class RankCommand
         var byScore = RankingEvaluation.TopShare(regions.Select(x => new ScoredRegion(x.s.Score, x.s.Area, x.e.Evaluation!.SuperpixelErrorPixels[x.s.Index])).ToList(), 0.2);
         var byEntropy = RankingEvaluation.TopShare(regions.Select(x => new ScoredRegion(x.s.Entropy, x.s.Area, x.e.Evaluation!.SuperpixelErrorPixels[x.s.Index])).ToList(), 0.2);
         static double R(double v) => Math.Round(v, 4);
+        static double? Defined(double v) => double.IsNaN(v) ? null : R(v); // JSON has no NaN
+        // Box fit exists for box items only (a whole image's frame is not drawn around anything).
+        var fitted = evaluated.Where(e => e.Ranking.BoxFit is not null).ToList();
+        var boxFit = RankingEvaluation.Spearman(fitted.Select(e => e.Ranking.BoxFit!.Value).ToList(), fitted.Select(e => 1 - e.Evaluation!.Iou).ToList());
         return new RankEvaluation(evaluated.Count, R(evaluated.Average(e => e.Evaluation!.Iou)),
-            R(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanVariance).ToList(), error)),
-            R(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanEntropy).ToList(), error)),
-            R(random.One), R(random.Spread), byScore.Regions, R(byScore.ErrorShareOfChosen), R(byScore.AreaShareOfChosen), R(byEntropy.ErrorShareOfChosen));
+            Defined(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanVariance).ToList(), error)),
+            Defined(RankingEvaluation.Spearman(evaluated.Select(e => e.Ranking.MeanEntropy).ToList(), error)), Defined(boxFit), fitted.Count,
+            Defined(random.One), Defined(random.Spread), byScore.Regions, R(byScore.ErrorShareOfChosen), R(byScore.AreaShareOfChosen), R(byEntropy.ErrorShareOfChosen));
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     private static void Render(RankResult r)
     {
-        static string N(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+        static string N(double? v) => v?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
         var table = new Table().Title($"rank: {r.Run.Items} items, {r.Segmenter}, D = {r.Passes}").AddColumn("").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("done earlier (skipped)", N(r.Run.Skipped));
         table.AddRow("[green]ranked now[/]", N(r.Run.Ranked));
@@ -230,6 +245,8 @@ public static class RankCommand
         {
             table.AddRow("evaluated items (mean IoU)", $"{e.Items} ({N(e.MeanIou)})");
             table.AddRow("Spearman: variance / entropy / random (± spread)", $"{N(e.SpearmanVariance)} / {N(e.SpearmanEntropy)} / {N(e.SpearmanRandom)} (± {N(e.SpearmanRandomSpread)})");
+            if (e.SpearmanBoxFit is { } fit)
+                table.AddRow($"Spearman: box fit ({e.BoxFitItems} boxes)", N(fit));
             table.AddRow("top 20 % superpixels: error share (area share)", $"{N(e.Top20ErrorShare)} ({N(e.Top20AreaShare)})");
         }
         AnsiConsole.Write(table);

@@ -7,7 +7,7 @@ namespace SegLoop.ActiveLearning.Tests;
 /// <summary>
 /// A segmenter whose probability at a pixel is that pixel's blue value / 255 over a window 3 px larger than the box on
 /// each side (clipped to nothing: the window may reach outside, where it gives 0): any correct mapping back to the frame
-/// gives every pass the same map.
+/// gives every pass the same map. Its mask: the pixels inside the box whose probability reaches the threshold.
 /// </summary>
 internal sealed class PixelValueSegmenter : ISegmenter
 {
@@ -18,7 +18,25 @@ internal sealed class PixelValueSegmenter : ISegmenter
     public int Calls { get; private set; }
 
     public Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
-        CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        CancellationToken cancellationToken = default)
+    {
+        var pixels = image.Pixels.ToArray();
+        var result = prompts.Select(p =>
+        {
+            var b = p.Box!;
+            var mask = new byte[image.Width * image.Height];
+            for (var y = 0; y < image.Height; y++)
+            {
+                for (var x = 0; x < image.Width; x++)
+                {
+                    var inBox = x >= b.X && x < b.X + b.Width && y >= b.Y && y < b.Y + b.Height;
+                    mask[(y * image.Width) + x] = inBox && pixels[((y * image.Width) + x) * image.Channels] / 255.0 >= threshold ? (byte)1 : (byte)0;
+                }
+            }
+            return new PromptSegmentation(Mask.FromBytes(image.Width, image.Height, mask), 1);
+        }).ToList();
+        return Task.FromResult<IReadOnlyList<PromptSegmentation>>(result);
+    }
 
     public Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(Image image, IReadOnlyList<Prompt> prompts,
         CancellationToken cancellationToken = default)
@@ -82,4 +100,58 @@ internal static class TestPictures
         }
         return Image.FromPixels(width, height, 3, pixels);
     }
+}
+
+/// <summary>
+/// Probability 1 inside a fixed rectangle and 0 elsewhere, whatever the prompt (over the box grown by 3 px); its mask is
+/// that rectangle cut at the prompt box, as the pipeline cuts what spills past a box.
+/// </summary>
+internal sealed class RectangleSegmenter(Rect foreground) : ISegmenter
+{
+    public string Model => "rectangle";
+
+    public string Version => "test";
+
+    public int SegmentCalls { get; private set; }
+
+    public Task<IReadOnlyList<PromptSegmentation>> SegmentAsync(Image image, IReadOnlyList<Prompt> prompts, double threshold,
+        CancellationToken cancellationToken = default)
+    {
+        SegmentCalls++;
+        var result = prompts.Select(p =>
+        {
+            var b = p.Box!;
+            var pixels = new byte[image.Width * image.Height];
+            for (var y = 0; y < image.Height; y++)
+            {
+                for (var x = 0; x < image.Width; x++)
+                {
+                    var inBox = x >= b.X && x < b.X + b.Width && y >= b.Y && y < b.Y + b.Height;
+                    pixels[(y * image.Width) + x] = inBox && Inside(x, y) ? (byte)1 : (byte)0;
+                }
+            }
+            return new PromptSegmentation(Mask.FromBytes(image.Width, image.Height, pixels), 1);
+        }).ToList();
+        return Task.FromResult<IReadOnlyList<PromptSegmentation>>(result);
+    }
+
+    public Task<IReadOnlyList<PromptProbabilities>> ProbabilitiesAsync(Image image, IReadOnlyList<Prompt> prompts,
+        CancellationToken cancellationToken = default)
+    {
+        var result = prompts.Select(p =>
+        {
+            var b = p.Box!;
+            var window = new Rect((int)Math.Floor(b.X) - 3, (int)Math.Floor(b.Y) - 3, (int)Math.Ceiling(b.Width) + 6, (int)Math.Ceiling(b.Height) + 6);
+            var values = new float[window.Width * window.Height];
+            for (var y = 0; y < window.Height; y++)
+            {
+                for (var x = 0; x < window.Width; x++)
+                    values[(y * window.Width) + x] = Inside(window.X + x, window.Y + y) ? 1f : 0f;
+            }
+            return new PromptProbabilities(window, values);
+        }).ToList();
+        return Task.FromResult<IReadOnlyList<PromptProbabilities>>(result);
+    }
+
+    private bool Inside(int x, int y) => x >= foreground.X && x < foreground.Right && y >= foreground.Y && y < foreground.Bottom;
 }

@@ -8,20 +8,21 @@ namespace SegLoop.ActiveLearning.Tests;
 public sealed class RankingOutputsTests
 {
     private static ItemRanking Item(string id, double score, bool whole = true, params SuperpixelScore[] superpixels) =>
-        new(id, id.Split('#')[0], whole ? [0, 0, 40, 30] : [5, 6, 10, 12], whole, 4, score, score, score * 2, superpixels, "AAAA", "BBBB");
+        new(id, id.Split('#')[0], whole ? [0, 0, 40, 30] : [5, 6, 10, 12], whole, 4, score, score, score * 2, superpixels, "AAAA", "BBBB",
+            whole ? null : 0.25);
 
     private static SuperpixelScore Sp(int index, double score) => new(index, score, score, 0.5, 12, [0, 0, 4, 0, 4, 3]);
 
     [Fact]
-    public void Csv_MostUncertainFirst_WithMeasureColumnsAndBoxForCrops()
+    public void Csv_MostUncertainFirst_WithMeasureColumnsAndBoxAndBoxFitForCrops()
     {
         var csv = RankingOutputs.Csv(RankingOutputs.Order([Item("a.jpg", 0.01), Item("b.jpg#7", 0.03, whole: false), Item("c,d.jpg", 0.02)]));
 
         Assert.Equal(
-            "image,score,mean_variance,mean_entropy,passes,item,box_x,box_y,box_width,box_height\n"
-            + "b.jpg,0.03,0.03,0.06,4,b.jpg#7,5,6,10,12\n"
-            + "\"c,d.jpg\",0.02,0.02,0.04,4,\"c,d.jpg\",,,,\n"
-            + "a.jpg,0.01,0.01,0.02,4,a.jpg,,,,\n", csv);
+            "image,score,mean_variance,mean_entropy,box_fit,passes,item,box_x,box_y,box_width,box_height\n"
+            + "b.jpg,0.03,0.03,0.06,0.25,4,b.jpg#7,5,6,10,12\n"
+            + "\"c,d.jpg\",0.02,0.02,0.04,,4,\"c,d.jpg\",,,,\n"
+            + "a.jpg,0.01,0.01,0.02,,4,a.jpg,,,,\n", csv);
     }
 
     [Fact]
@@ -80,6 +81,46 @@ public sealed class RankingOutputsTests
         // Nothing fetched from elsewhere: every src/href is a data URI.
         Assert.All(Regex.Matches(html, "(?:src|href)=\"([^\"]*)\"").Select(m => m.Groups[1].Value), v => Assert.StartsWith("data:", v, StringComparison.Ordinal));
         Assert.Equal(Encoding.UTF8.GetByteCount(html), Encoding.UTF8.GetBytes(html).Length);
+    }
+
+    [Fact]
+    public void Html_BoxItems_BoxFitColumn_WholeImagesWithout()
+    {
+        var boxes = RankingOutputs.Html([Item("a.jpg#1", 0.2, whole: false), Item("a.jpg#2", 0.1, whole: false)], [], "t", 24);
+        var wholes = RankingOutputs.Html([Item("a.jpg", 0.2), Item("b.jpg", 0.1)], [], "t", 24);
+
+        Assert.Equal(2, Regex.Matches(boxes, "<td class=\"box-fit\">0.25</td>").Count);
+        Assert.Contains(">box fit</th>", boxes, StringComparison.Ordinal);
+        Assert.DoesNotContain("box fit", wholes, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ItemRanker_BoxItem_BoxFitOfTheModelsMaskForTheBox()
+    {
+        using var image = TestPictures.Gradient(60, 50);
+        // The model finds the left half of the box (and more to its left, which the box cuts): half the box's width is reached.
+        var segmenter = new RectangleSegmenter(new Rect(0, 10, 30, 30));
+        var ranker = new ItemRanker(new UncertaintyScorer(segmenter));
+
+        var analysis = await ranker.RankAsync(new RankItem("g#1", "g", new Rect(10, 10, 40, 30)), image, passes: 2, CancellationToken.None);
+
+        Assert.Equal(1, segmenter.SegmentCalls);
+        Assert.Equal(0.5, analysis.Ranking.BoxFit!.Value, 1e-6); // 20 x 30 of 40 x 30
+        Assert.Equal(20 * 30, analysis.Mask!.Area);
+    }
+
+    [Fact]
+    public async Task ItemRanker_WholeImage_NoBoxFitAndNoMaskRun()
+    {
+        using var image = TestPictures.Gradient(60, 50);
+        var segmenter = new RectangleSegmenter(new Rect(0, 10, 30, 30));
+        var ranker = new ItemRanker(new UncertaintyScorer(segmenter));
+
+        var analysis = await ranker.RankAsync(new RankItem("g", "g", null), image, passes: 2, CancellationToken.None);
+
+        Assert.Equal(0, segmenter.SegmentCalls);
+        Assert.Null(analysis.Ranking.BoxFit);
+        Assert.Null(analysis.Mask);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using SegLoop.Vision;
+
 namespace SegLoop.ActiveLearning.Tests;
 
 public sealed class UncertaintyMeasuresTests
@@ -62,6 +64,53 @@ public sealed class UncertaintyMeasuresTests
     [Fact]
     public void Compute_MapOfTheWrongSize_Throws() =>
         Assert.Throws<ArgumentException>(() => UncertaintyMeasures.Compute(2, 2, [new float[4], new float[3]]));
+
+    private static readonly Rect Box = new(4, 5, 10, 8);
+
+    /// <summary>A 20 x 30 mask set on the rectangles given.</summary>
+    private static Mask Rectangles(params Rect[] rectangles)
+    {
+        var pixels = new byte[20 * 30];
+        foreach (var r in rectangles)
+        {
+            for (var y = r.Y; y < r.Bottom; y++)
+                pixels.AsSpan((y * 20) + r.X, r.Width).Fill(1);
+        }
+        return Mask.FromBytes(20, 30, pixels);
+    }
+
+    [Fact]
+    public void BoxFit_PlusShapeReachingEverySideOfTheBox_Zero()
+    {
+        // A thin cross, far from filling the box, but touching all four of its sides: what a tight box around it looks like.
+        var mask = Rectangles(new Rect(4, 9, 10, 1), new Rect(8, 5, 1, 8));
+
+        Assert.Equal(0.0, UncertaintyMeasures.BoxFit(mask, Box), Tolerance);
+    }
+
+    [Theory]
+    [InlineData(4, 5, 5, 8, 0.5)]     // the left half of the box: 40 / 80
+    [InlineData(7, 7, 2, 2, 0.95)]    // a small blob in the middle: 4 / 80
+    [InlineData(4, 5, 10, 16, 0.5)]   // the box's width, twice its height (spills below): 80 / 160
+    [InlineData(0, 0, 20, 30, 1 - (80.0 / 600))] // everything: 80 / 600
+    [InlineData(15, 15, 3, 3, 1.0)]   // only outside the box
+    public void BoxFit_RectangularMask_OneMinusIouOfTheTwoBoxes(int x, int y, int width, int height, double expected) =>
+        Assert.Equal(expected, UncertaintyMeasures.BoxFit(Rectangles(new Rect(x, y, width, height)), Box), Tolerance);
+
+    [Fact]
+    public void BoxFit_TwoBlobsInOppositeCorners_TheirJointExtentCounts()
+    {
+        // The bounding box of all the mask's pixels: two corner blobs span the box, as a two-part object in a tight box does.
+        var mask = Rectangles(new Rect(4, 5, 2, 2), new Rect(12, 11, 2, 2));
+
+        Assert.Equal(0.0, UncertaintyMeasures.BoxFit(mask, Box), Tolerance);
+    }
+
+    [Fact]
+    public void BoxFit_EmptyMask_One() => Assert.Equal(1.0, UncertaintyMeasures.BoxFit(new Mask(20, 30), Box));
+
+    [Fact]
+    public void BoxFit_EmptyBox_Throws() => Assert.Throws<ArgumentException>(() => UncertaintyMeasures.BoxFit(new Mask(20, 30), new Rect(3, 3, 0, 5)));
 
     [Theory]
     [InlineData(0.0, 0.0)]

@@ -23,9 +23,10 @@ public sealed record RankRunSummary(
 /// <summary>
 /// Ranks the items not yet in the state, one at a time (each item's passes run as one batch per input size), recording
 /// each as it finishes. An unreadable image or a model failure on one item is a <see cref="RankFailure"/>; the rest go on.
-/// Items with ground truth also get their model mask's IoU and each superpixel's error pixels.
+/// Items with ground truth also get their model mask's IoU (the mask the ranker measured a box's fit on, else one made at the
+/// ranker's mask threshold) and each superpixel's error pixels.
 /// </summary>
-public sealed class RankRunner(ItemRanker ranker, int passes, double threshold = 0.5)
+public sealed class RankRunner(ItemRanker ranker, int passes)
 {
     public async Task<RankRunSummary> RunAsync(IReadOnlyList<RankInputItem> items, RankState state, Action<RankInputItem>? progress,
         CancellationToken cancellationToken)
@@ -93,9 +94,12 @@ public sealed class RankRunner(ItemRanker ranker, int passes, double threshold =
     private async Task<ItemEvaluation> EvaluateAsync(RankInputItem input, Image image, ItemAnalysis analysis, CancellationToken cancellationToken)
     {
         var frame = ItemRanker.Frame(input.Item, image);
-        var prompt = new Prompt { Box = new BoundingBox(frame.X, frame.Y, frame.Width, frame.Height) };
-        var segmentation = await ranker.Scorer.Segmenter.SegmentAsync(image, [prompt], threshold, cancellationToken);
-        var mask = segmentation[0].Mask;
+        var mask = analysis.Mask;
+        if (mask is null)
+        {
+            var prompt = new Prompt { Box = new BoundingBox(frame.X, frame.Y, frame.Width, frame.Height) };
+            mask = (await ranker.Scorer.Segmenter.SegmentAsync(image, [prompt], ranker.MaskThreshold, cancellationToken))[0].Mask;
+        }
         var truth = input.Truth!;
         if (truth.Width != image.Width || truth.Height != image.Height)
             throw new BadPromptException(0, $"ground truth is {truth.Width} x {truth.Height} but the image is {image.Width} x {image.Height}");

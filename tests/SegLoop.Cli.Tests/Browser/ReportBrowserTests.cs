@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using SegLoop.TestModels;
 using SegLoop.Testing.Browser;
 using SegLoop.Vision;
 
 namespace SegLoop.Cli.Tests.Browser;
 
 /// <summary>
-/// The two HTML pages a person reviews, made by the CLI from real data and opened in Chromium: what is checked is the
+/// The HTML pages a person reviews, made by the CLI from real data and opened in Chromium: what is checked is the
 /// DOM as the browser laid it out (sizes, overflow, what a click or a keystroke changes), not the HTML text.
 /// </summary>
 public sealed partial class ReportBrowserTests : IDisposable
@@ -220,6 +221,115 @@ public sealed partial class ReportBrowserTests : IDisposable
         });
         await page.GotoAsync(links[0].GetString()!);
         Assert.True(await JsonIntAsync(page, "() => document.images.length ? document.images[0].naturalWidth : 0") > 0, $"{links[0]} shows no image");
+    }
+
+    [Fact]
+    public async Task RankingReport_FiveEcssdImagesTopThreeShown_PicturesHeatMapsAndOutlinesAsInTheOutputs_Fits1400()
+    {
+        Chromium.FindExecutable();
+        // Five real ECSSD images ranked whole by a small ONNX saliency net (the same pipeline as IS-Net, in seconds), four
+        // passes, the 60 most uncertain superpixels chosen and the three most uncertain images shown.
+        await File.WriteAllBytesAsync(In("saliency.onnx"), OnnxTestModels.SaliencyNet().Onnx);
+        var (exitCode, stdout, stderr) = await SegLoopProcess.RunAsync(_dir.FullName,
+            ["rank", "--images", Path.Combine(SharedData.EcssdDev, "images"), "--limit", "5", "--segmenter", "onnx:" + In("saliency.onnx"),
+             "--input-size", "64", "-D", "4", "--superpixels", "60", "--report-items", "3", "--out", In("ranking"), "--data", In("store"), "--json"]);
+        Assert.True(exitCode == 0, $"rank exit {exitCode}: {stderr}");
+        using (var json = JsonDocument.Parse(stdout))
+            Assert.Equal(5, json.RootElement.GetProperty("run").GetProperty("ranked").GetInt32());
+
+        // What the page must show, from the files written beside it: ranking.csv's first three rows, and for each of them
+        // the entries of superpixels.json that belong to it.
+        var csv = File.ReadAllLines(In("ranking/ranking.csv")).Select(l => l.Split(',')).ToList();
+        int itemColumn = Array.IndexOf(csv[0], "item"), scoreColumn = Array.IndexOf(csv[0], "score");
+        Assert.Equal(5, csv.Count - 1);
+        var top = csv.Skip(1).Take(3).Select(r => (Item: r[itemColumn], Score: double.Parse(r[scoreColumn], CultureInfo.InvariantCulture))).ToList();
+        Dictionary<string, List<string>> outlines;
+        using (var chosen = JsonDocument.Parse(File.ReadAllBytes(In("ranking/superpixels.json"))))
+        {
+            Assert.Equal(60, chosen.RootElement.GetArrayLength());
+            outlines = chosen.RootElement.EnumerateArray()
+                .GroupBy(c => c.GetProperty("item").GetString()!)
+                .ToDictionary(g => g.Key, g => g.Select(c => Points(c.GetProperty("polygon"))).ToList());
+        }
+        var expectedOutlines = top.Sum(t => outlines.GetValueOrDefault(t.Item)?.Count ?? 0);
+        Assert.True(expectedOutlines > 0, "none of the 60 chosen superpixels lies in the three images shown; the test would check no outline");
+
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.OpenAsync(In("ranking/report.html"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.OutputFolder, "ranking-report.png"), FullPage = true });
+
+        // The three most uncertain items, in ranking.csv's order, with its scores, most uncertain first.
+        var shown = await JsonAsync(page, """
+            () => [...document.querySelectorAll('#ranking tr.item')].map(r => {
+              const svg = r.querySelector('svg.picture'), s = svg.getBoundingClientRect(), heat = r.querySelector('img.heat');
+              return {
+                item: r.dataset.item, score: r.querySelector('td.score').innerText.trim(),
+                svg: { l: s.left, t: s.top, r: s.right, b: s.bottom, w: s.width },
+                picture: svg.querySelector('image') ? svg.querySelector('image').getBBox().width : 0,
+                heat: { loaded: heat.complete && heat.naturalWidth > 0, w: heat.getBoundingClientRect().width },
+                outlines: [...svg.querySelectorAll('polygon.chosen')].map(p => {
+                  const b = p.getBoundingClientRect(), style = getComputedStyle(p);
+                  return { points: p.getAttribute('points'), l: b.left, t: b.top, r: b.right, b: b.bottom, w: b.width, h: b.height,
+                           stroke: style.stroke, strokeWidth: parseFloat(style.strokeWidth), fill: style.fill };
+                }) };
+            })
+            """);
+        Assert.Equal(top.Select(t => t.Item), shown.EnumerateArray().Select(r => r.GetProperty("item").GetString()));
+        var scores = shown.EnumerateArray().Select(r => double.Parse(r.GetProperty("score").GetString()!, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(top.Select(t => t.Score), scores);
+        Assert.Equal(scores.OrderDescending(), scores);
+        Assert.Contains("5 items ranked, the 3 most uncertain shown", await page.Locator("#summary").InnerTextAsync(), StringComparison.Ordinal);
+
+        // Every picture and heat map decodes (no broken image); the heat map is shown at the picture's size.
+        var pictures = await page.EvaluateAsync<int[]>("""
+            async () => Promise.all([...document.querySelectorAll('#ranking svg.picture image')].map(i => new Promise(done => {
+              const probe = new Image(); probe.onload = () => done(probe.naturalWidth); probe.onerror = () => done(0); probe.src = i.getAttribute('href');
+            })))
+            """);
+        Assert.Equal(3, pictures.Length);
+        Assert.All(pictures, width => Assert.True(width > 0, "a picture does not decode"));
+        Assert.All(shown.EnumerateArray(), r =>
+        {
+            Assert.True(r.GetProperty("picture").GetDouble() > 0, r.ToString());
+            Assert.True(r.GetProperty("heat").GetProperty("loaded").GetBoolean(), $"{r.GetProperty("item")}: the heat map did not load");
+            Assert.True(r.GetProperty("svg").GetProperty("w").GetDouble() > 100, r.ToString());
+            Assert.Equal(r.GetProperty("svg").GetProperty("w").GetDouble(), r.GetProperty("heat").GetProperty("w").GetDouble(), 1.0);
+        });
+
+        // The outlines are superpixels.json's polygons of that item, drawn: a visible stroke, no fill, inside the picture.
+        Assert.Equal(expectedOutlines, shown.EnumerateArray().Sum(r => r.GetProperty("outlines").GetArrayLength()));
+        foreach (var r in shown.EnumerateArray())
+        {
+            var item = r.GetProperty("item").GetString()!;
+            Assert.Equal(outlines.GetValueOrDefault(item) ?? [], r.GetProperty("outlines").EnumerateArray().Select(o => o.GetProperty("points").GetString()!));
+            var svg = r.GetProperty("svg");
+            Assert.All(r.GetProperty("outlines").EnumerateArray(), o =>
+            {
+                Assert.True(o.GetProperty("w").GetDouble() > 0 && o.GetProperty("h").GetDouble() > 0, $"{item}: an outline has no size: {o}");
+                Assert.True(o.GetProperty("l").GetDouble() >= svg.GetProperty("l").GetDouble() - 1 && o.GetProperty("r").GetDouble() <= svg.GetProperty("r").GetDouble() + 1
+                            && o.GetProperty("t").GetDouble() >= svg.GetProperty("t").GetDouble() - 1 && o.GetProperty("b").GetDouble() <= svg.GetProperty("b").GetDouble() + 1,
+                    $"{item}: an outline lies outside its picture: {o} vs {svg}");
+                Assert.Equal("none", o.GetProperty("fill").GetString());
+                Assert.NotEqual("none", o.GetProperty("stroke").GetString());
+                Assert.True(o.GetProperty("strokeWidth").GetDouble() >= 1, o.ToString());
+            });
+        }
+
+        // A legend says what the colours and the outlines mean; nothing is wider than the window.
+        var legend = await page.Locator("#legend").InnerTextAsync();
+        foreach (var words in new[] { "uncertainty", "0.25", "variance", "chosen superpixel", "60 most uncertain" })
+            Assert.Contains(words, legend, StringComparison.Ordinal);
+        Assert.True(await JsonIntAsync(page, "() => Math.round(document.querySelector('#legend .ramp').getBoundingClientRect().width)") > 100);
+        var layout = await JsonAsync(page, "() => ({ scrollWidth: document.documentElement.scrollWidth, table: document.getElementById('ranking').getBoundingClientRect().right })");
+        Assert.True(layout.GetProperty("scrollWidth").GetInt32() <= Chromium.ViewportWidth, $"the page is {layout.GetProperty("scrollWidth").GetInt32()} px wide");
+        Assert.True(layout.GetProperty("table").GetDouble() <= Chromium.ViewportWidth, layout.ToString());
+    }
+
+    /// <summary>A polygon as [x0, y0, x1, y1, ...] in the report's "x,y x,y" form.</summary>
+    private static string Points(JsonElement polygon)
+    {
+        var values = polygon.EnumerateArray().Select(v => v.GetInt32()).ToList();
+        return string.Join(' ', Enumerable.Range(0, values.Count / 2).Select(k => string.Create(CultureInfo.InvariantCulture, $"{values[2 * k]},{values[(2 * k) + 1]}")));
     }
 
     private static List<string> Ids(JsonElement cards) => cards.EnumerateArray().Select(c => c.GetProperty("id").GetString()!).ToList();
