@@ -17,18 +17,8 @@ public sealed class EvaluateDatasetTests : IDisposable
     [Fact]
     public async Task Evaluate_DatasetTestSplit_ScoresEveryTestCropWithItsBox()
     {
-        await File.WriteAllTextAsync(In("tiny.json"), CocoMiniSubset.Json(2));
-        var ingest = await SegLoopProcess.RunAsync(_dir.FullName,
-            ["ingest", "coco", "--annotations", In("tiny.json"), "--images", SharedData.CocoMiniImages, "--customer", "acme", "--project", "tiny",
-             "--domain", "indoor", "--data", In("store"), "--json"]);
-        Assert.True(ingest.ExitCode is 0 or 1, $"ingest exit {ingest.ExitCode}: {ingest.Stderr}");
         // Every image in the test split.
-        var build = await SegLoopProcess.RunAsync(_dir.FullName, ["dataset", "build", "--date", "2026-12-03", "--data", In("store"), "--json"],
-            new Dictionary<string, string> { ["CropBuilder__Dataset__TrainFraction"] = "0", ["CropBuilder__Dataset__ValFraction"] = "0" });
-        Assert.True(build.ExitCode == 0, $"dataset build exit {build.ExitCode}: {build.Stderr}");
-        string manifest;
-        using (var json = JsonDocument.Parse(build.Stdout))
-            manifest = json.RootElement.GetProperty("manifest").GetString()!;
+        var manifest = await CocoMiniSubset.BuildDatasetAsync(_dir.FullName, 2, "tiny", "indoor", trainFraction: 0);
         var testCrops = File.ReadAllLines(manifest).Count(line => line.Contains("\"split\":\"test\"", StringComparison.Ordinal));
         Assert.True(testCrops > 10, $"{testCrops} test crops in {manifest}");
 

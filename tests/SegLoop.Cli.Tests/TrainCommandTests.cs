@@ -14,14 +14,7 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public async Task TrainRefiner_Json_OneReportDocumentOnStdoutProgressOnStderr()
     {
-        await File.WriteAllTextAsync(In("mini.json"), CocoMiniSubset.Json(4));
-        var ingest = await SegLoopProcess.RunAsync(_dir.FullName,
-            ["ingest", "coco", "--annotations", In("mini.json"), "--images", SharedData.CocoMiniImages, "--customer", "acme", "--project", "mini",
-             "--domain", "everyday", "--data", In("store"), "--json"]);
-        Assert.True(ingest.ExitCode is 0 or 1, $"ingest exit {ingest.ExitCode}: {ingest.Stderr}");
-        var build = await SegLoopProcess.RunAsync(_dir.FullName, ["dataset", "build", "--date", "2026-12-03", "--data", In("store"), "--json"],
-            new Dictionary<string, string> { ["CropBuilder__Dataset__TrainFraction"] = "0.5", ["CropBuilder__Dataset__ValFraction"] = "0" });
-        Assert.True(build.ExitCode == 0, $"dataset build exit {build.ExitCode}: {build.Stderr}");
+        await CocoMiniSubset.BuildDatasetAsync(_dir.FullName, 4, "mini", "everyday", trainFraction: 0.5);
 
         // GrabCut as the base and a small forest: the verb's output is under test here, not the refiner.
         var train = await SegLoopProcess.RunAsync(_dir.FullName,
