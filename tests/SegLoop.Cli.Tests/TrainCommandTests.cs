@@ -31,6 +31,6 @@ public sealed class TrainCommandTests : IDisposable
         var key = json.RootElement.GetProperty("reportKey").GetString()!;
         Assert.True(File.Exists(Path.Combine(In("store"), key)), key);
         Assert.True(json.RootElement.GetProperty("peakMemoryMiB").GetInt64() > 0);
-        Assert.Contains("LightGBM", train.Stderr, StringComparison.Ordinal);
+        Assert.Contains("features", train.Stderr, StringComparison.Ordinal); // the first stage's bar; later ones may not be redrawn off a terminal
     }
 }
