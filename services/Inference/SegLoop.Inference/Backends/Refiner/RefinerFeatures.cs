@@ -18,7 +18,7 @@ internal sealed record RefinerFrame(int Width, int Height, double ScaleX, double
 internal static class RefinerFeatures
 {
     /// <summary>Bumped whenever a feature changes meaning; a refiner trained on another version is refused.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const int Count = 20;
 
@@ -149,7 +149,10 @@ internal static class RefinerFeatures
         }
     }
 
-    /// <summary>GrabCut at working size: the box probably foreground, outside it background, click discs as seeds; 0/1 per pixel.</summary>
+    /// <summary>
+    /// GrabCut over the working frame (enlarged first when small, as the GrabCut backend does): the box probably
+    /// foreground, outside it background, click discs as seeds; 0/1 per pixel.
+    /// </summary>
     private static float[] GrabCutFeature(Image working, Rect box, List<(double X, double Y, bool Positive)> clicks, int iterations)
     {
         int w = working.Width, h = working.Height;
@@ -188,7 +191,7 @@ internal static class RefinerFeatures
             return result;
         try
         {
-            var mask = GrabCut.FromSeeds(working, box, seeds, iterations).Data;
+            var mask = GrabCutBackend.SegmentAtWorkingSize(working, box, seeds, iterations).Data;
             for (var i = 0; i < result.Length; i++)
                 result[i] = mask[i];
         }
